@@ -1,0 +1,9 @@
+//! Behavioural tests of `decide`/`apply` over a small world, including
+//! property tests over random command sequences.
+
+mod deadlines;
+mod dispatch;
+mod properties;
+mod recommendation;
+mod supplies;
+pub(crate) mod world;
