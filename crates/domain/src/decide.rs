@@ -64,16 +64,16 @@ fn authorize(cmd: &Command, ctx: &Context) -> Result<(), Rejection> {
     }
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> Rejection {
+fn invalid(field: &str, reason: impl Into<String>) -> Rejection {
     Rejection::Invalid {
-        field,
+        field: field.to_owned(),
         reason: reason.into(),
     }
 }
 
 fn unknown(kind: &'static str, id: &impl ToString) -> Rejection {
     Rejection::Unknown {
-        kind,
+        kind: kind.to_owned(),
         id: id.to_string(),
     }
 }
@@ -86,7 +86,7 @@ fn ensure_new<K: Ord, V>(
 ) -> Result<(), Rejection> {
     if map.contains_key(id) {
         Err(Rejection::Duplicate {
-            kind,
+            kind: kind.to_owned(),
             id: shown.to_string(),
         })
     } else {

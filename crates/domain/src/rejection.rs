@@ -22,7 +22,7 @@ pub enum Rejection {
     #[error("{kind} {id} already exists")]
     Duplicate {
         /// Kind of entity.
-        kind: &'static str,
+        kind: String,
         /// The identifier.
         id: String,
     },
@@ -30,7 +30,7 @@ pub enum Rejection {
     #[error("unknown {kind} {id}")]
     Unknown {
         /// Kind of entity.
-        kind: &'static str,
+        kind: String,
         /// The identifier.
         id: String,
     },
@@ -38,7 +38,7 @@ pub enum Rejection {
     #[error("invalid {field}: {reason}")]
     Invalid {
         /// Field name.
-        field: &'static str,
+        field: String,
         /// What is wrong.
         reason: String,
     },

@@ -1,0 +1,206 @@
+//! The messages. Everything a client may say and everything the relay may
+//! answer is listed here; nothing else crosses the wire.
+
+use domain::{Command, Event, Fix, Rejection, Role, State};
+use serde::{Deserialize, Serialize};
+
+/// Names a realm: `live`, or a drill realm such as `drill-2026-11-23-a`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RealmId(pub String);
+
+impl RealmId {
+    /// The realm of real operations.
+    pub fn live() -> Self {
+        RealmId("live".into())
+    }
+
+    /// Whether this is the live realm.
+    pub fn is_live(&self) -> bool {
+        self.0 == "live"
+    }
+}
+
+/// Client-chosen id of a command, echoed in its result. Unique per connection.
+pub type CommandId = u64;
+
+/// Position in a realm's log; the first event has seq 1.
+pub type Seq = u64;
+
+/// Messages a client sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ClientMessage {
+    /// First message on a connection: who is speaking.
+    Hello(Hello),
+    /// Start receiving a realm: a snapshot if `from_seq` is older than the
+    /// relay keeps, then every event after `from_seq`.
+    Subscribe {
+        /// Realm.
+        realm: RealmId,
+        /// Last seq the client already has (0 = none).
+        from_seq: Seq,
+    },
+    /// Stop receiving a realm.
+    Unsubscribe {
+        /// Realm.
+        realm: RealmId,
+    },
+    /// Ask the relay to decide a command.
+    Command {
+        /// Client's id for matching the result.
+        id: CommandId,
+        /// Realm it is for.
+        realm: RealmId,
+        /// The command.
+        command: Box<Command>,
+    },
+    /// An observation from the field (radio bridge): a fix and/or status for
+    /// a device, which the relay maps to a team.
+    Field(FieldObservation),
+    /// Liveness check.
+    Ping {
+        /// Echoed in the pong.
+        nonce: u64,
+    },
+}
+
+/// Opening message of a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// Must equal [`crate::PROTOCOL_VERSION`].
+    pub protocol_version: u16,
+    /// Client software, e.g. "console 0.1.0".
+    pub client: String,
+    /// User name.
+    pub user: String,
+    /// Secret token issued by `relay user add`.
+    pub token: String,
+    /// Console, bridge or tool instance id.
+    pub device: String,
+}
+
+/// What a field device said, normalised by the radio bridge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldObservation {
+    /// Radio id, APRS callsign or CoT uid.
+    pub device: String,
+    /// Position fix, if the message had one.
+    pub fix: Option<Fix>,
+    /// Status code as the device sent it.
+    pub status: Option<String>,
+    /// Emergency flag (APRS emergency, CoT 911/panic).
+    pub emergency: bool,
+    /// Free text.
+    pub text: Option<String>,
+    /// Which realm it belongs to (drill traffic goes to its drill realm).
+    pub realm: RealmId,
+}
+
+/// Messages the relay sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ServerMessage {
+    /// Answer to a good hello.
+    Welcome(Welcome),
+    /// State of a realm at `seq`; events after it follow.
+    Snapshot {
+        /// Realm.
+        realm: RealmId,
+        /// Seq of the last event folded into `state`.
+        seq: Seq,
+        /// The state.
+        state: Box<State>,
+    },
+    /// One durable event. Seqs of a realm arrive in order without gaps; a
+    /// gap means the client must resubscribe from its last seq.
+    Event {
+        /// Realm.
+        realm: RealmId,
+        /// Its position in the realm's log.
+        seq: Seq,
+        /// The event.
+        event: Box<Event>,
+    },
+    /// Outcome of a command.
+    CommandResult {
+        /// The client's command id.
+        id: CommandId,
+        /// Accepted (with the seqs its events got) or why not.
+        outcome: CommandOutcome,
+    },
+    /// Answer to a ping.
+    Pong {
+        /// The ping's nonce.
+        nonce: u64,
+    },
+    /// Something about the session went wrong; the message says what.
+    Error {
+        /// Machine-readable kind.
+        code: ErrorCode,
+        /// Human-readable detail.
+        message: String,
+    },
+}
+
+/// Answer to a good hello.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    /// Relay's protocol version.
+    pub protocol_version: u16,
+    /// Relay instance name.
+    pub relay: String,
+    /// Role the user acts in.
+    pub role: Role,
+    /// Realms that exist now, with their last seq.
+    pub realms: Vec<RealmInfo>,
+}
+
+/// A realm and how far its log goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RealmInfo {
+    /// Realm.
+    pub realm: RealmId,
+    /// Whether it is a drill.
+    pub drill: bool,
+    /// Seq of its last event.
+    pub last_seq: Seq,
+}
+
+/// What became of a command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CommandOutcome {
+    /// Durable: its events got seqs `first..=last` (empty when first > last).
+    Accepted {
+        /// First seq.
+        first: Seq,
+        /// Last seq.
+        last: Seq,
+    },
+    /// The domain refused it.
+    Rejected(Rejection),
+    /// The relay could not process it (unknown realm, not subscribed, …).
+    Failed {
+        /// Kind.
+        code: ErrorCode,
+        /// Detail.
+        message: String,
+    },
+}
+
+/// Session-level error kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ErrorCode {
+    /// Protocol versions differ.
+    VersionMismatch,
+    /// Unknown user or wrong token.
+    Unauthenticated,
+    /// Message not allowed before hello, or a second hello.
+    OutOfOrder,
+    /// Realm does not exist.
+    UnknownRealm,
+    /// A frame could not be decoded.
+    BadFrame,
+    /// The relay is overloaded or shutting down.
+    Unavailable,
+    /// The relay failed internally; the command was not applied.
+    Internal,
+}
