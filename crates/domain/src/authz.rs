@@ -47,7 +47,10 @@ impl Role {
                 Intake | Dispatch | ResponseLevel | Supplies | TeamService | FieldReport | Roster
             ),
             Role::DutyOfficer => {
-                matches!(class, Intake | Dispatch | Supplies | TeamService | FieldReport)
+                matches!(
+                    class,
+                    Intake | Dispatch | Supplies | TeamService | FieldReport
+                )
             }
             Role::Observer => false,
             Role::FieldGateway => matches!(class, FieldReport | TeamService),

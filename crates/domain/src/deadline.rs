@@ -89,7 +89,7 @@ fn chinese_numeral(n: u32) -> String {
         0..=9 => D[n as usize].into(),
         10 => "十".into(),
         11..=19 => format!("十{}", D[(n % 10) as usize]),
-        20..=99 if n % 10 == 0 => format!("{}十", D[(n / 10) as usize]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", D[(n / 10) as usize]),
         20..=99 => format!("{}十{}", D[(n / 10) as usize], D[(n % 10) as usize]),
         _ => n.to_string(),
     }
@@ -314,7 +314,10 @@ pub fn reporting_obligations(
         out.push(Obligation {
             kind: ReportKind::FollowUp(n),
             channel: None,
-            to: rules.duty_room_level.above().unwrap_or(AdminLevel::StateCouncil),
+            to: rules
+                .duty_room_level
+                .above()
+                .unwrap_or(AdminLevel::StateCouncil),
             due_at: due,
             status: status_at(due, None, now),
         });
@@ -343,7 +346,10 @@ pub fn reporting_obligations(
             out.push(Obligation {
                 kind: ReportKind::Supplement,
                 channel: None,
-                to: rules.duty_room_level.above().unwrap_or(AdminLevel::StateCouncil),
+                to: rules
+                    .duty_room_level
+                    .above()
+                    .unwrap_or(AdminLevel::StateCouncil),
                 due_at: due,
                 status: status_at(due, filed, now),
             });
@@ -369,8 +375,17 @@ mod tests {
 
     #[test]
     fn top_level_follows_grade() {
-        assert_eq!(AdminLevel::top_for(AccidentGrade::Ordinary), AdminLevel::City);
-        assert_eq!(AdminLevel::top_for(AccidentGrade::Larger), AdminLevel::Province);
-        assert_eq!(AdminLevel::top_for(AccidentGrade::Major), AdminLevel::StateCouncil);
+        assert_eq!(
+            AdminLevel::top_for(AccidentGrade::Ordinary),
+            AdminLevel::City
+        );
+        assert_eq!(
+            AdminLevel::top_for(AccidentGrade::Larger),
+            AdminLevel::Province
+        );
+        assert_eq!(
+            AdminLevel::top_for(AccidentGrade::Major),
+            AdminLevel::StateCouncil
+        );
     }
 }

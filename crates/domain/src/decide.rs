@@ -204,10 +204,7 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
             if let Some(last) = &t.last_fix
                 && fix.taken_at <= last.taken_at
             {
-                return Err(invalid(
-                    "taken_at",
-                    "not newer than the team's current fix",
-                ));
+                return Err(invalid("taken_at", "not newer than the team's current fix"));
             }
             Ok(vec![EventKind::FixReported {
                 team: team.clone(),
@@ -382,9 +379,15 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
         } => {
             ensure_new(&state.reservations, reservation, "reservation", reservation)?;
             open_incident(state, incident)?;
-            let d = state.depots.get(depot).ok_or_else(|| unknown("depot", depot))?;
+            let d = state
+                .depots
+                .get(depot)
+                .ok_or_else(|| unknown("depot", depot))?;
             if lines.is_empty() || lines.values().any(|&q| q == 0) {
-                return Err(invalid("lines", "list at least one item, each with a quantity above 0"));
+                return Err(invalid(
+                    "lines",
+                    "list at least one item, each with a quantity above 0",
+                ));
             }
             let short = shortages(d, lines);
             if !short.is_empty() {
@@ -454,7 +457,10 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
             quantity,
             expiry,
         } => {
-            let d = state.depots.get(depot).ok_or_else(|| unknown("depot", depot))?;
+            let d = state
+                .depots
+                .get(depot)
+                .ok_or_else(|| unknown("depot", depot))?;
             if *quantity == 0 {
                 return Err(invalid("quantity", "must be above 0"));
             }
@@ -479,7 +485,11 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
     }
 }
 
-fn open(state: &State, intake: &IncidentIntake, now: Timestamp) -> Result<Vec<EventKind>, Rejection> {
+fn open(
+    state: &State,
+    intake: &IncidentIntake,
+    now: Timestamp,
+) -> Result<Vec<EventKind>, Rejection> {
     ensure_new(&state.incidents, &intake.id, "incident", &intake.id)?;
     if intake.title.trim().is_empty() {
         return Err(invalid("title", "must not be empty"));
@@ -488,7 +498,10 @@ fn open(state: &State, intake: &IncidentIntake, now: Timestamp) -> Result<Vec<Ev
         return Err(invalid("position", "not a valid WGS-84 position"));
     }
     if intake.occurred_at > intake.reported_at {
-        return Err(invalid("occurred_at", "after the time the report was received"));
+        return Err(invalid(
+            "occurred_at",
+            "after the time the report was received",
+        ));
     }
     if intake.reported_at > now {
         return Err(invalid("reported_at", "in the future"));
@@ -523,19 +536,21 @@ fn open(state: &State, intake: &IncidentIntake, now: Timestamp) -> Result<Vec<Ev
 }
 
 fn advance(state: &State, order: &OrderId, step: &OrderStep) -> Result<Vec<EventKind>, Rejection> {
-    let o = state.orders.get(order).ok_or_else(|| unknown("order", order))?;
+    let o = state
+        .orders
+        .get(order)
+        .ok_or_else(|| unknown("order", order))?;
     let to = step.target();
     if step.reason().is_some_and(|r| r.trim().is_empty()) {
         return Err(invalid("reason", "must not be empty"));
     }
-    let event = |from: OrderStatus, to: OrderStatus, reason: Option<String>| {
-        EventKind::OrderAdvanced {
+    let event =
+        |from: OrderStatus, to: OrderStatus, reason: Option<String>| EventKind::OrderAdvanced {
             order: order.clone(),
             from,
             to,
             reason,
-        }
-    };
+        };
     let reason = step.reason().map(str::to_owned);
     // An answer from the team proves the order reached it.
     if o.status == OrderStatus::Issued

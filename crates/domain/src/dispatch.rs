@@ -1,10 +1,10 @@
 //! Dispatch orders (调度指令) and their lifecycle.
 //!
 //! ```text
-//! issued ─► delivered ─► acknowledged ─► en route ─► on scene ─► released ─► returning ─► available
-//!    │          ├──────► refused                                     └──────────────────────┘
-//!    └──────────┴──────► timed out ─► (late) acknowledged | refused
-//! issued … en route ─► cancelled
+//! issued -> delivered -> acknowledged -> en route -> on scene -> released -> returning -> available
+//!    |          +------> refused                                     +----------------------+
+//!    +----------+------> timed out -> (late) acknowledged | refused
+//! issued … en route -> cancelled
 //! ```
 //! An acknowledgement that arrives before the delivery receipt proves
 //! delivery; `decide` then records both steps. Every other jump is a typed
@@ -82,7 +82,10 @@ impl OrderStatus {
                 | (OnScene, Released)
                 | (Released, Returning)
                 | (Released | Returning, Available)
-                | (Issued | Delivered | TimedOut | Acknowledged | EnRoute, Cancelled)
+                | (
+                    Issued | Delivered | TimedOut | Acknowledged | EnRoute,
+                    Cancelled
+                )
         )
     }
 }

@@ -233,8 +233,20 @@ mod tests {
     fn grade_never_decreases_when_a_measure_grows() {
         let t = GradeThresholds::default();
         for d in 0..40u32 {
-            let a = t.grade(&Casualties { deaths: d, ..Default::default() }, 0);
-            let b = t.grade(&Casualties { deaths: d + 1, ..Default::default() }, 0);
+            let a = t.grade(
+                &Casualties {
+                    deaths: d,
+                    ..Default::default()
+                },
+                0,
+            );
+            let b = t.grade(
+                &Casualties {
+                    deaths: d + 1,
+                    ..Default::default()
+                },
+                0,
+            );
             assert!(a <= b);
         }
     }

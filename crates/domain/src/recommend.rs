@@ -52,7 +52,9 @@ impl Reason {
                 *distance_m as f64 / 1000.0,
                 human_duration(*eta)
             ),
-            Reason::StaleFix { age } => format!("定位已过时（{}前），位置不确定", human_duration(*age)),
+            Reason::StaleFix { age } => {
+                format!("定位已过时（{}前），位置不确定", human_duration(*age))
+            }
             Reason::NoFix => "无定位，按驻地估算".into(),
             Reason::RecentOrders(n) => format!("近期已执行{n}次任务"),
         }
@@ -120,13 +122,22 @@ fn candidate(
         Some(fix) => {
             let age = now.since(fix.taken_at).max(0);
             let stale = age > rules.staleness_of(fix.source);
-            (fix.position, Some(age), stale.then_some(Reason::StaleFix { age }))
+            (
+                fix.position,
+                Some(age),
+                stale.then_some(Reason::StaleFix { age }),
+            )
         }
         None => (team.home, None, Some(Reason::NoFix)),
     };
     let distance = from.distance_m(&target);
     let travel = (distance / rules.speed_mps(team.kind) * 1000.0).round() as Millis;
-    let eta = travel + if fix_reason.is_some() { rules.stale_penalty } else { 0 };
+    let eta = travel
+        + if fix_reason.is_some() {
+            rules.stale_penalty
+        } else {
+            0
+        };
     let distance_m = distance.round() as u64;
 
     let workload = state

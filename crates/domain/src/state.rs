@@ -240,9 +240,7 @@ impl State {
             | OrderStatus::TimedOut => TeamStatus::Assigned(order.clone()),
             OrderStatus::EnRoute => TeamStatus::EnRoute(order.clone()),
             OrderStatus::OnScene => TeamStatus::OnScene(order.clone()),
-            OrderStatus::Released | OrderStatus::Returning => {
-                TeamStatus::Returning(order.clone())
-            }
+            OrderStatus::Released | OrderStatus::Returning => TeamStatus::Returning(order.clone()),
             OrderStatus::Refused | OrderStatus::Available | OrderStatus::Cancelled => {
                 TeamStatus::Available
             }

@@ -32,6 +32,68 @@ impl Timestamp {
     }
 }
 
+/// China Standard Time offset (UTC+8); China has one time zone and no DST.
+pub const CST_OFFSET: Millis = 8 * HOUR;
+
+/// Calendar fields of an instant in China Standard Time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CivilTime {
+    /// Year.
+    pub year: i64,
+    /// Month, 1–12.
+    pub month: u32,
+    /// Day of month, 1–31.
+    pub day: u32,
+    /// Hour, 0–23.
+    pub hour: u32,
+    /// Minute.
+    pub minute: u32,
+    /// Second.
+    pub second: u32,
+}
+
+impl Timestamp {
+    /// Calendar date and time in China Standard Time (UTC+8).
+    pub fn to_cst(self) -> CivilTime {
+        let ms = self.0.saturating_add(CST_OFFSET);
+        let days = ms.div_euclid(DAY);
+        let secs = ms.rem_euclid(DAY) / 1000;
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        CivilTime {
+            year,
+            month,
+            day,
+            hour: (secs / 3600) as u32,
+            minute: ((secs % 3600) / 60) as u32,
+            second: (secs % 60) as u32,
+        }
+    }
+
+    /// "2026-11-23 19:40:05" in China Standard Time.
+    pub fn cst_string(self) -> String {
+        let c = self.to_cst();
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            c.year, c.month, c.day, c.hour, c.minute, c.second
+        )
+    }
+
+    /// "19:40" in China Standard Time.
+    pub fn cst_hm(self) -> String {
+        let c = self.to_cst();
+        format!("{:02}:{:02}", c.hour, c.minute)
+    }
+}
+
 /// Formats a duration for people: "1 h 05 min", "42 s", "-3 min".
 pub fn human_duration(d: Millis) -> String {
     let sign = if d < 0 { "-" } else { "" };
@@ -49,6 +111,21 @@ pub fn human_duration(d: Millis) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cst_is_utc_plus_eight_across_a_date_line() {
+        // 2026-11-23T16:30:00Z is 2026-11-24 00:30 in Beijing.
+        assert_eq!(
+            Timestamp(1_795_451_400_000).cst_string(),
+            "2026-11-24 00:30:00"
+        );
+        assert_eq!(Timestamp(0).cst_string(), "1970-01-01 08:00:00");
+        // Leap day.
+        assert_eq!(
+            Timestamp(1_709_164_800_000).cst_string(),
+            "2024-02-29 08:00:00"
+        );
+    }
 
     #[test]
     fn human_duration_reads_naturally() {

@@ -88,7 +88,10 @@ pub fn encode<T: Serialize>(msg: &T, limits: Limits) -> Result<Vec<u8>, EncodeEr
 }
 
 /// Decodes exactly one frame from `bytes`; returns the message and the bytes consumed.
-pub fn decode<T: DeserializeOwned>(bytes: &[u8], limits: Limits) -> Result<(T, usize), DecodeError> {
+pub fn decode<T: DeserializeOwned>(
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<(T, usize), DecodeError> {
     let len = payload_len(bytes, limits)?.ok_or_else(|| DecodeError::Truncated {
         needed: HEADER_LEN.saturating_sub(bytes.len()),
     })?;
@@ -158,7 +161,7 @@ impl FrameDecoder {
     }
 
     /// The next complete message, `Ok(None)` if more bytes are needed.
-    pub fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>, DecodeError> {
+    pub fn next_message<T: DeserializeOwned>(&mut self) -> Result<Option<T>, DecodeError> {
         let Some(len) = payload_len(&self.buf, self.limits)? else {
             return Ok(None);
         };

@@ -1,7 +1,7 @@
 //! The messages. Everything a client may say and everything the relay may
 //! answer is listed here; nothing else crosses the wire.
 
-use domain::{Command, Event, Fix, Rejection, Role, State};
+use domain::{Command, Decision, Fix, Rejection, Role, State};
 use serde::{Deserialize, Serialize};
 
 /// Names a realm: `live`, or a drill realm such as `drill-2026-11-23-a`.
@@ -110,15 +110,24 @@ pub enum ServerMessage {
         /// The state.
         state: Box<State>,
     },
-    /// One durable event. Seqs of a realm arrive in order without gaps; a
-    /// gap means the client must resubscribe from its last seq.
-    Event {
+    /// One durable decision (a command and its events). Seqs of a realm
+    /// arrive in order without gaps; a gap means the client must resubscribe
+    /// from its last seq.
+    Decision {
         /// Realm.
         realm: RealmId,
         /// Its position in the realm's log.
         seq: Seq,
-        /// The event.
-        event: Box<Event>,
+        /// The decision.
+        decision: Box<Decision>,
+    },
+    /// This subscriber fell too far behind and was dropped from the realm's
+    /// fan-out; resubscribe from the last seq folded.
+    Resync {
+        /// Realm.
+        realm: RealmId,
+        /// Last seq the relay had sent.
+        sent_up_to: Seq,
     },
     /// Outcome of a command.
     CommandResult {
@@ -168,12 +177,10 @@ pub struct RealmInfo {
 /// What became of a command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CommandOutcome {
-    /// Durable: its events got seqs `first..=last` (empty when first > last).
+    /// Durable: the decision was written at `seq`.
     Accepted {
-        /// First seq.
-        first: Seq,
-        /// Last seq.
-        last: Seq,
+        /// Seq of the decision.
+        seq: Seq,
     },
     /// The domain refused it.
     Rejected(Rejection),
@@ -203,4 +210,6 @@ pub enum ErrorCode {
     Unavailable,
     /// The relay failed internally; the command was not applied.
     Internal,
+    /// The client may not do this (e.g. subscribe before hello).
+    Forbidden,
 }

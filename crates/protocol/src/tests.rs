@@ -96,21 +96,33 @@ fn every_server_message() -> Vec<ServerMessage> {
             seq: 9,
             state: Box::new(state()),
         },
-        ServerMessage::Event {
+        ServerMessage::Decision {
             realm: RealmId::live(),
             seq: 10,
-            event: Box::new(Event {
+            decision: Box::new(Decision {
                 at: Timestamp(2),
                 actor: actor(),
-                kind: EventKind::FixReported {
+                command: Command::ReportFix {
                     team: TeamId::new("HZ-1"),
                     fix: fix(),
                 },
+                events: vec![Event {
+                    at: Timestamp(2),
+                    actor: actor(),
+                    kind: EventKind::FixReported {
+                        team: TeamId::new("HZ-1"),
+                        fix: fix(),
+                    },
+                }],
             }),
+        },
+        ServerMessage::Resync {
+            realm: RealmId::live(),
+            sent_up_to: 10,
         },
         ServerMessage::CommandResult {
             id: 7,
-            outcome: CommandOutcome::Accepted { first: 10, last: 11 },
+            outcome: CommandOutcome::Accepted { seq: 10 },
         },
         ServerMessage::CommandResult {
             id: 8,
@@ -171,7 +183,7 @@ fn a_stream_split_at_every_byte_yields_the_same_messages() {
         let mut out = Vec::new();
         for chunk in [&stream[..split], &stream[split..]] {
             d.push(chunk);
-            while let Some(m) = d.next::<ServerMessage>().expect("valid stream") {
+            while let Some(m) = d.next_message::<ServerMessage>().expect("valid stream") {
                 out.push(m);
             }
         }
@@ -195,7 +207,7 @@ fn oversized_frames_are_refused_before_reading_the_payload() {
     let mut d = FrameDecoder::new(Limits::FROM_CLIENT);
     d.push(&bytes[..HEADER_LEN]);
     assert!(matches!(
-        d.next::<ClientMessage>(),
+        d.next_message::<ClientMessage>(),
         Err(DecodeError::TooLarge { .. })
     ));
 }
@@ -254,7 +266,7 @@ proptest! {
         let _ = decode::<ServerMessage>(&bytes, Limits::FROM_RELAY);
         let mut d = FrameDecoder::new(Limits::FROM_CLIENT);
         d.push(&bytes);
-        while let Ok(Some(_)) = d.next::<ClientMessage>() {}
+        while let Ok(Some(_)) = d.next_message::<ClientMessage>() {}
     }
 
     #[test]

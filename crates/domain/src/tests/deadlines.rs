@@ -61,7 +61,12 @@ fn major_incident_reaches_the_state_council_and_chains_from_actual_filing() {
     let mut i = incident(10);
     assert_eq!(i.grade, AccidentGrade::Major);
     // County got it after 40 min: the city's deadline counts from then.
-    file(&mut i, ReportKind::First, AdminLevel::County, T0.plus(40 * MINUTE));
+    file(
+        &mut i,
+        ReportKind::First,
+        AdminLevel::County,
+        T0.plus(40 * MINUTE),
+    );
     let o = reporting_obligations(&i, &ReportingRules::default(), T0.plus(5 * HOUR));
     let firsts: Vec<(AdminLevel, Timestamp, bool)> = o
         .iter()
@@ -74,7 +79,11 @@ fn major_incident_reaches_the_state_council_and_chains_from_actual_filing() {
             (AdminLevel::County, T0.plus(HOUR), false),
             (AdminLevel::City, T0.plus(40 * MINUTE + 2 * HOUR), true),
             (AdminLevel::Province, T0.plus(40 * MINUTE + 4 * HOUR), true),
-            (AdminLevel::StateCouncil, T0.plus(40 * MINUTE + 6 * HOUR), false),
+            (
+                AdminLevel::StateCouncil,
+                T0.plus(40 * MINUTE + 6 * HOUR),
+                false
+            ),
         ]
     );
 }
@@ -82,7 +91,12 @@ fn major_incident_reaches_the_state_council_and_chains_from_actual_filing() {
 #[test]
 fn late_report_is_done_but_marked_late() {
     let mut i = incident(0);
-    file(&mut i, ReportKind::First, AdminLevel::County, T0.plus(75 * MINUTE));
+    file(
+        &mut i,
+        ReportKind::First,
+        AdminLevel::County,
+        T0.plus(75 * MINUTE),
+    );
     let o = reporting_obligations(&i, &ReportingRules::default(), T0.plus(2 * HOUR));
     assert_eq!(
         o[0].status,
@@ -107,8 +121,16 @@ fn city_tightening_adds_phone_and_written_deadlines_for_major_only() {
     assert_eq!(
         tight,
         [
-            (Some(ReportChannel::Phone), T0.plus(15 * MINUTE), AdminLevel::Province),
-            (Some(ReportChannel::Written), T0.plus(30 * MINUTE), AdminLevel::Province),
+            (
+                Some(ReportChannel::Phone),
+                T0.plus(15 * MINUTE),
+                AdminLevel::Province
+            ),
+            (
+                Some(ReportChannel::Written),
+                T0.plus(30 * MINUTE),
+                AdminLevel::Province
+            ),
         ]
     );
 }
@@ -116,9 +138,19 @@ fn city_tightening_adds_phone_and_written_deadlines_for_major_only() {
 #[test]
 fn follow_up_cadence_is_daily_and_twice_daily_for_major() {
     let rules = ReportingRules::default();
-    for (deaths, cadence) in [(0, 24 * HOUR), (3, 24 * HOUR), (10, 12 * HOUR), (30, 12 * HOUR)] {
+    for (deaths, cadence) in [
+        (0, 24 * HOUR),
+        (3, 24 * HOUR),
+        (10, 12 * HOUR),
+        (30, 12 * HOUR),
+    ] {
         let mut i = incident(deaths);
-        file(&mut i, ReportKind::First, AdminLevel::County, T0.plus(HOUR / 2));
+        file(
+            &mut i,
+            ReportKind::First,
+            AdminLevel::County,
+            T0.plus(HOUR / 2),
+        );
         let o = reporting_obligations(&i, &rules, T0.plus(HOUR));
         let f = o
             .iter()
@@ -131,7 +163,12 @@ fn follow_up_cadence_is_daily_and_twice_daily_for_major() {
 #[test]
 fn no_follow_up_after_the_final_report() {
     let mut i = incident(0);
-    file(&mut i, ReportKind::First, AdminLevel::County, T0.plus(HOUR / 2));
+    file(
+        &mut i,
+        ReportKind::First,
+        AdminLevel::County,
+        T0.plus(HOUR / 2),
+    );
     file(&mut i, ReportKind::Final, AdminLevel::City, T0.plus(HOUR));
     let o = reporting_obligations(&i, &ReportingRules::default(), T0.plus(2 * HOUR));
     assert!(!o.iter().any(|o| matches!(o.kind, ReportKind::FollowUp(_))));
@@ -141,7 +178,12 @@ fn no_follow_up_after_the_final_report() {
 fn casualty_change_after_first_report_needs_a_supplement_within_the_window() {
     let rules = ReportingRules::default();
     let mut i = incident(0);
-    file(&mut i, ReportKind::First, AdminLevel::County, T0.plus(HOUR / 2));
+    file(
+        &mut i,
+        ReportKind::First,
+        AdminLevel::County,
+        T0.plus(HOUR / 2),
+    );
     i.casualties_changed_at = Some(T0.plus(2 * HOUR));
     let o = reporting_obligations(&i, &rules, T0.plus(5 * HOUR));
     let sup = o

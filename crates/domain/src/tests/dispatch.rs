@@ -213,7 +213,10 @@ fn an_empty_refusal_reason_is_rejected() {
             reason: "  ".into(),
         },
     );
-    assert!(matches!(r, Err(Rejection::Invalid { ref field, .. }) if field == "reason"), "{r:?}");
+    assert!(
+        matches!(r, Err(Rejection::Invalid { ref field, .. }) if field == "reason"),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -354,7 +357,10 @@ fn authorization_matrix_is_enforced() {
         assert!(!allowed(role, &order), "{role:?} may not dispatch");
     }
     assert!(allowed(Role::Commander, &level));
-    assert!(!allowed(Role::DutyOfficer, &level), "only the leader starts a response");
+    assert!(
+        !allowed(Role::DutyOfficer, &level),
+        "only the leader starts a response"
+    );
     assert!(allowed(Role::System, &timeout));
     assert!(!allowed(Role::DutyOfficer, &timeout));
     assert!(!allowed(Role::FieldGateway, &timeout));

@@ -42,7 +42,11 @@ fn spec() -> impl Strategy<Value = Spec> {
     prop_oneof![
         (0..4u8, 0..3u8, 0..3u8).prop_map(|(o, i, t)| Spec::Issue(o, i, t)),
         (0..4u8, 0..10u8).prop_map(|(o, s)| Spec::Step(o, s)),
-        (0..4u8, 0..2u8, prop::collection::vec((0..4u8, 0..120u64), 0..3))
+        (
+            0..4u8,
+            0..2u8,
+            prop::collection::vec((0..4u8, 0..120u64), 0..3)
+        )
             .prop_map(|(r, d, l)| Spec::Reserve(r, d, l)),
         (0..4u8).prop_map(Spec::Dispatch),
         (0..4u8).prop_map(Spec::Deliver),
@@ -101,8 +105,12 @@ fn to_command(spec: &Spec, now: Timestamp) -> Command {
                 .map(|(i, q)| (ItemId::new(ITEMS[*i as usize]), *q))
                 .collect(),
         },
-        Spec::Dispatch(r) => Command::DispatchSupplies { reservation: res(*r) },
-        Spec::Deliver(r) => Command::DeliverSupplies { reservation: res(*r) },
+        Spec::Dispatch(r) => Command::DispatchSupplies {
+            reservation: res(*r),
+        },
+        Spec::Deliver(r) => Command::DeliverSupplies {
+            reservation: res(*r),
+        },
         Spec::Settle(r, q) => Command::SettleSupplies {
             reservation: res(*r),
             returned: [(ItemId::new("foam"), *q)].into_iter().collect(),
@@ -205,7 +213,10 @@ fn check_invariants(s: &State) {
     for d in s.depots.values() {
         for (item, line) in &d.stock {
             assert!(line.reserved <= line.on_hand, "{}/{item}: {line:?}", d.id);
-            let expected = held.get(&(d.id.clone(), item.clone())).copied().unwrap_or(0);
+            let expected = held
+                .get(&(d.id.clone(), item.clone()))
+                .copied()
+                .unwrap_or(0);
             assert_eq!(line.reserved, expected, "{}/{item}", d.id);
         }
     }
@@ -227,7 +238,11 @@ fn check_invariants(s: &State) {
         }
     }
     let active: usize = s.orders.values().filter(|o| !o.status.is_final()).count();
-    let busy = s.teams.values().filter(|t| t.status.order().is_some()).count();
+    let busy = s
+        .teams
+        .values()
+        .filter(|t| t.status.order().is_some())
+        .count();
     assert_eq!(active, busy, "every active order occupies exactly one team");
 }
 

@@ -18,7 +18,11 @@ fn capability_match_outranks_distance() {
     assert_eq!(c[0].missing, 0);
     assert_eq!(c[1].missing, 2);
     assert!(c[0].eta > c[1].eta);
-    assert!(c[0].reasons[0].zh().starts_with("具备危化品处置"), "{:?}", c[0].reasons);
+    assert!(
+        c[0].reasons[0].zh().starts_with("具备危化品处置"),
+        "{:?}",
+        c[0].reasons
+    );
 }
 
 #[test]
@@ -49,7 +53,10 @@ fn a_fresh_fix_beats_a_stale_one_at_the_same_place() {
         T0,
     );
     let now = T0.plus(60 * MINUTE);
-    for (t, taken) in [("FR-1", now.plus(-MINUTE)), ("FR-2", now.plus(-30 * MINUTE))] {
+    for (t, taken) in [
+        ("FR-1", now.plus(-MINUTE)),
+        ("FR-2", now.plus(-30 * MINUTE)),
+    ] {
         must(
             &mut s,
             Command::ReportFix {

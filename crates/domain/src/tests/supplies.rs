@@ -18,12 +18,27 @@ fn stock(s: &State, depot: &str, item: &str) -> (u64, u64) {
 #[test]
 fn reserve_dispatch_deliver_settle_moves_stock() {
     let mut s = world();
-    must(&mut s, reserve("R-1", "D-1", &[("foam", 40)]), Role::DutyOfficer, T0);
+    must(
+        &mut s,
+        reserve("R-1", "D-1", &[("foam", 40)]),
+        Role::DutyOfficer,
+        T0,
+    );
     assert_eq!(stock(&s, "D-1", "foam"), (100, 40));
     let r = || ReservationId::new("R-1");
-    must(&mut s, Command::DispatchSupplies { reservation: r() }, Role::DutyOfficer, T0);
+    must(
+        &mut s,
+        Command::DispatchSupplies { reservation: r() },
+        Role::DutyOfficer,
+        T0,
+    );
     assert_eq!(stock(&s, "D-1", "foam"), (60, 0));
-    must(&mut s, Command::DeliverSupplies { reservation: r() }, Role::DutyOfficer, T0);
+    must(
+        &mut s,
+        Command::DeliverSupplies { reservation: r() },
+        Role::DutyOfficer,
+        T0,
+    );
     must(
         &mut s,
         Command::SettleSupplies {
@@ -40,7 +55,12 @@ fn reserve_dispatch_deliver_settle_moves_stock() {
 #[test]
 fn over_allocation_says_what_is_short() {
     let mut s = world();
-    must(&mut s, reserve("R-1", "D-1", &[("foam", 80)]), Role::DutyOfficer, T0);
+    must(
+        &mut s,
+        reserve("R-1", "D-1", &[("foam", 80)]),
+        Role::DutyOfficer,
+        T0,
+    );
     let r = decide(
         &s,
         &reserve("R-2", "D-1", &[("foam", 30), ("sandbag", 10), ("pump", 2)]),
@@ -71,7 +91,12 @@ fn over_allocation_says_what_is_short() {
 #[test]
 fn cancel_releases_and_returning_more_than_sent_is_refused() {
     let mut s = world();
-    must(&mut s, reserve("R-1", "D-1", &[("foam", 10)]), Role::DutyOfficer, T0);
+    must(
+        &mut s,
+        reserve("R-1", "D-1", &[("foam", 10)]),
+        Role::DutyOfficer,
+        T0,
+    );
     must(
         &mut s,
         Command::CancelReservation {
@@ -82,7 +107,12 @@ fn cancel_releases_and_returning_more_than_sent_is_refused() {
         T0,
     );
     assert_eq!(stock(&s, "D-1", "foam"), (100, 0));
-    must(&mut s, reserve("R-2", "D-1", &[("foam", 10)]), Role::DutyOfficer, T0);
+    must(
+        &mut s,
+        reserve("R-2", "D-1", &[("foam", 10)]),
+        Role::DutyOfficer,
+        T0,
+    );
     for c in [
         Command::DispatchSupplies {
             reservation: ReservationId::new("R-2"),
@@ -101,13 +131,21 @@ fn cancel_releases_and_returning_more_than_sent_is_refused() {
         },
         &ctx(Role::DutyOfficer, T0),
     );
-    assert!(matches!(r, Err(Rejection::Invalid { ref field, .. }) if field == "returned"), "{r:?}");
+    assert!(
+        matches!(r, Err(Rejection::Invalid { ref field, .. }) if field == "returned"),
+        "{r:?}"
+    );
 }
 
 #[test]
 fn a_reservation_moves_only_forward() {
     let mut s = world();
-    must(&mut s, reserve("R-1", "D-1", &[("foam", 10)]), Role::DutyOfficer, T0);
+    must(
+        &mut s,
+        reserve("R-1", "D-1", &[("foam", 10)]),
+        Role::DutyOfficer,
+        T0,
+    );
     let r = decide(
         &s,
         &Command::DeliverSupplies {

@@ -108,13 +108,23 @@ pub fn world_with_events() -> (State, Vec<Event>) {
         team("FR-1", TeamKind::GovernmentFullTimeFire, 44.52, 125.69),
         team("MD-1", TeamKind::Medical, 44.50, 125.65),
     ] {
-        log.extend(must(&mut s, Command::RegisterTeam(Box::new(t)), Role::Admin, T0));
+        log.extend(must(
+            &mut s,
+            Command::RegisterTeam(Box::new(t)),
+            Role::Admin,
+            T0,
+        ));
     }
     for d in [
         depot("D-1", 44.54, 125.71, &[("foam", 100), ("sandbag", 500)]),
         depot("D-2", 43.88, 125.32, &[("foam", 30), ("suit", 20)]),
     ] {
-        log.extend(must(&mut s, Command::RegisterDepot(Box::new(d)), Role::Admin, T0));
+        log.extend(must(
+            &mut s,
+            Command::RegisterDepot(Box::new(d)),
+            Role::Admin,
+            T0,
+        ));
     }
     log.extend(must(
         &mut s,

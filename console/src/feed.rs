@@ -1,0 +1,127 @@
+//! The event feed: each event as one Chinese sentence saying who did what.
+
+use domain::{Event, EventKind, State};
+
+fn team_name(state: &State, id: &domain::TeamId) -> String {
+    state
+        .teams
+        .get(id)
+        .map_or_else(|| id.to_string(), |t| t.name.clone())
+}
+
+fn incident_title(state: &State, id: &domain::IncidentId) -> String {
+    state
+        .incidents
+        .get(id)
+        .map_or_else(|| id.to_string(), |i| i.title.clone())
+}
+
+/// "王丽（值班员）" — who acted, with their role.
+pub fn actor(e: &Event) -> String {
+    format!("{}（{}）", e.actor.user, e.actor.role.zh())
+}
+
+/// What happened, in words, using names from `state`.
+pub fn describe(e: &Event, state: &State) -> String {
+    match &e.kind {
+        EventKind::TeamRegistered(t) => format!("登记救援队伍 {}", t.name),
+        EventKind::DepotRegistered(d) => format!("登记物资储备库 {}", d.name),
+        EventKind::HazardRegistered(h) => format!("登记危险源 {}", h.name),
+        EventKind::ShelterRegistered(s) => format!("登记避难场所 {}", s.name),
+        EventKind::RulesSet(_) => "更新规则配置".into(),
+        EventKind::RosterSet(_) => "更新值班表".into(),
+        EventKind::FixReported { team, fix } => format!(
+            "{} 位置更新（{:.4}, {:.4}）",
+            team_name(state, team),
+            fix.position.lat,
+            fix.position.lon
+        ),
+        EventKind::TeamServiceSet {
+            team,
+            out_of_service,
+        } => match out_of_service {
+            Some(reason) => format!("{} 暂停执勤：{reason}", team_name(state, team)),
+            None => format!("{} 恢复执勤", team_name(state, team)),
+        },
+        EventKind::IncidentOpened(i) => format!(
+            "接报 {}（{}，{}事故）",
+            i.title,
+            i.sector.zh(),
+            i.grade.zh()
+        ),
+        EventKind::CasualtiesUpdated {
+            incident,
+            casualties,
+            ..
+        } => format!(
+            "{} 伤亡更新：死亡{} 重伤{} 失踪{}",
+            incident_title(state, incident),
+            casualties.deaths,
+            casualties.serious_injuries,
+            casualties.missing
+        ),
+        EventKind::GradeChanged { incident, from, to } => format!(
+            "{} 事故等级 {} → {}",
+            incident_title(state, incident),
+            from.zh(),
+            to.zh()
+        ),
+        EventKind::ResponseLevelSet { incident, level } => match level {
+            Some(l) => format!("{} 启动{}", incident_title(state, incident), l.zh()),
+            None => format!("{} 终止应急响应", incident_title(state, incident)),
+        },
+        EventKind::WarningSet { incident, colour } => match colour {
+            Some(c) => format!("{} 发布{}", incident_title(state, incident), c.zh()),
+            None => format!("{} 解除预警", incident_title(state, incident)),
+        },
+        EventKind::ReportFiled { incident, report } => format!(
+            "{} {}（{}，{}）",
+            incident_title(state, incident),
+            report.kind.zh(),
+            match report.channel {
+                domain::deadline::ReportChannel::Phone => "电话",
+                domain::deadline::ReportChannel::Written => "书面",
+            },
+            report.to_level.zh()
+        ),
+        EventKind::IncidentClosed { incident, .. } => {
+            format!("{} 结案", incident_title(state, incident))
+        }
+        EventKind::OrderIssued(o) => {
+            format!("向 {} 下达指令：{}", team_name(state, &o.team), o.note)
+        }
+        EventKind::OrderAdvanced {
+            order, to, reason, ..
+        } => {
+            let team = state
+                .orders
+                .get(order)
+                .map_or_else(|| order.to_string(), |o| team_name(state, &o.team));
+            match reason {
+                Some(r) => format!("{team} {}：{r}", to.zh()),
+                None => format!("{team} {}", to.zh()),
+            }
+        }
+        EventKind::SuppliesReserved(r) => format!(
+            "预留物资 {} 项（{}）",
+            r.lines.len(),
+            state
+                .depots
+                .get(&r.depot)
+                .map_or_else(|| r.depot.to_string(), |d| d.name.clone())
+        ),
+        EventKind::SuppliesDispatched { reservation } => format!("物资出库 {reservation}"),
+        EventKind::SuppliesDelivered { reservation } => format!("物资送达 {reservation}"),
+        EventKind::SuppliesSettled { reservation, .. } => format!("物资核销 {reservation}"),
+        EventKind::ReservationCancelled {
+            reservation,
+            reason,
+        } => format!("取消物资预留 {reservation}：{reason}"),
+        EventKind::StockReplenished {
+            name,
+            unit,
+            quantity,
+            ..
+        } => format!("物资入库 {name} {quantity}{unit}"),
+    }
+}

@@ -1,0 +1,93 @@
+//! The operational picture: one realm's state as folded from its events,
+//! plus what this console has selected. Every panel reads from here.
+
+use bevy::prelude::*;
+use domain::{DepotId, Event, IncidentId, State, TeamId, Timestamp};
+use std::collections::VecDeque;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How many recent events the feed keeps.
+const FEED_LEN: usize = 200;
+
+/// Registers the picture and the wall clock.
+pub struct PicturePlugin;
+
+impl Plugin for PicturePlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(Picture::new("live", false, "—"))
+            .insert_resource(Clock(wall_clock()))
+            .add_systems(First, tick_clock);
+    }
+}
+
+/// What is selected; shared by map and panels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// An incident.
+    Incident(IncidentId),
+    /// A team.
+    Team(TeamId),
+    /// A depot.
+    Depot(DepotId),
+}
+
+/// One realm as this console sees it.
+#[derive(Resource)]
+pub struct Picture {
+    /// Realm name.
+    pub realm: String,
+    /// Whether the realm is a drill (演练).
+    pub drill: bool,
+    /// Where events come from, in words (e.g. "本地演示").
+    pub source: String,
+    /// State folded from every event so far.
+    pub state: State,
+    /// Seq of the last event folded.
+    pub last_seq: u64,
+    /// Recent events, newest last.
+    pub feed: VecDeque<(u64, Event)>,
+    /// Current selection.
+    pub selected: Option<Selection>,
+}
+
+impl Picture {
+    /// An empty picture of a realm.
+    pub fn new(realm: &str, drill: bool, source: &str) -> Self {
+        Self {
+            realm: realm.into(),
+            drill,
+            source: source.into(),
+            state: State::default(),
+            last_seq: 0,
+            feed: VecDeque::new(),
+            selected: None,
+        }
+    }
+
+    /// Folds the next event in; `seq` must follow `last_seq`.
+    pub fn apply(&mut self, seq: u64, event: Event) {
+        self.state.apply(&event);
+        self.last_seq = seq;
+        self.feed.push_back((seq, event));
+        while self.feed.len() > FEED_LEN {
+            self.feed.pop_front();
+        }
+    }
+}
+
+/// The wall clock, read once per frame so every panel agrees on "now".
+#[derive(Resource, Clone, Copy)]
+pub struct Clock(pub Timestamp);
+
+/// Milliseconds since the Unix epoch from the system clock.
+pub fn wall_clock() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Timestamp(ms)
+}
+
+fn tick_clock(mut clock: ResMut<Clock>) {
+    clock.0 = wall_clock();
+}

@@ -1,0 +1,62 @@
+//! Headless screenshots: render a few frames, save the window to a PNG, exit.
+//! Used by `cargo xtask demo --screenshot` and the rendering test.
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use std::path::PathBuf;
+
+/// Frames to render before capturing: enough for fonts and layout to settle.
+const SETTLE_FRAMES: u32 = 30;
+
+/// Saves one screenshot to `path` and then exits the app.
+pub struct ScreenshotPlugin {
+    /// Where the PNG goes.
+    pub path: PathBuf,
+}
+
+#[derive(Resource)]
+struct Pending {
+    path: PathBuf,
+    frames: u32,
+    requested: bool,
+}
+
+impl Plugin for ScreenshotPlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(Pending {
+            path: self.path.clone(),
+            frames: 0,
+            requested: false,
+        })
+        .add_systems(Update, capture_when_settled);
+    }
+}
+
+fn capture_when_settled(mut commands: Commands, mut pending: ResMut<Pending>) {
+    pending.frames += 1;
+    if pending.requested || pending.frames < SETTLE_FRAMES {
+        return;
+    }
+    pending.requested = true;
+    let path = pending.path.clone();
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+            let result = captured
+                .image
+                .clone()
+                .try_into_dynamic()
+                .map_err(|e| e.to_string())
+                .and_then(|img| img.to_rgb8().save(&path).map_err(|e| e.to_string()));
+            match result {
+                Ok(()) => {
+                    info!("screenshot saved to {}", path.display());
+                    exit.write(AppExit::Success);
+                }
+                Err(e) => {
+                    error!("cannot save screenshot to {}: {e}", path.display());
+                    exit.write(AppExit::error());
+                }
+            }
+        },
+    );
+}

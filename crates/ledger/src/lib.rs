@@ -1,0 +1,1 @@
+//! Decision ledger: append-only, hash-chained log (being built).
