@@ -3,7 +3,6 @@
 //! `main` is the table of contents: one plugin per concern.
 
 mod demo;
-mod feed;
 mod i18n;
 mod map;
 mod panels;

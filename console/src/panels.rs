@@ -1,7 +1,6 @@
 //! The panels around the map: header, incident queue, teams and
 //! recommendation, event feed. One system lays them out every frame.
 
-use crate::feed;
 use crate::i18n::zh_en;
 use crate::map::{self, MapView};
 use crate::picture::{Clock, Picture, Selection};
@@ -10,6 +9,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use domain::deadline::{Obligation, ObligationStatus, ReportChannel};
+use domain::narrative;
 use domain::time::human_duration;
 use domain::{
     Incident, IncidentStatus, State, TeamStatus, Timestamp, recommend, reporting_obligations,
@@ -322,9 +322,10 @@ fn event_feed(ui: &mut egui::Ui, p: &Picture) {
                             .color(theme::MUTED),
                     );
                     ui.label(
-                        RichText::new(feed::actor(e)).color(Color32::from_rgb(0x90, 0xca, 0xf9)),
+                        RichText::new(narrative::actor(e))
+                            .color(Color32::from_rgb(0x90, 0xca, 0xf9)),
                     );
-                    ui.label(feed::describe(e, &p.state));
+                    ui.label(narrative::describe(e, &p.state));
                 });
             }
         });

@@ -1,11 +1,205 @@
-//! The relay: single writer of shared state (see docs/architecture in the
-//! README). The QUIC server, realms and the decision ledger are built on
-//! the domain and protocol crates.
+//! `relay`: serve, manage users, verify logs.
 
-fn main() -> std::process::ExitCode {
-    eprintln!(
-        "relay {}: the QUIC server is not built yet; `cargo xtask demo` runs the console on the built-in world",
-        env!("CARGO_PKG_VERSION")
-    );
-    std::process::ExitCode::FAILURE
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use relay::identity::{Identity, ledger_verifying_key};
+use relay::users::{Users, parse_role};
+use relay::{Config, Server};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The relay of the emergency command console.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve consoles, the radio bridge and tools over QUIC.
+    Serve {
+        /// Data directory (keys, users, logs). Overrides the config file and RELAY_DATA.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Address to listen on, e.g. 0.0.0.0:4433. Overrides the config file and RELAY_LISTEN.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Configuration file (TOML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCmd,
+    },
+    /// Print the certificate fingerprint clients pin (creating the identity if needed).
+    Fingerprint {
+        /// Data directory.
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Check every realm's log: CRCs, hash chain and signed checkpoints.
+    Verify {
+        /// Data directory.
+        data: PathBuf,
+        /// Only this realm.
+        #[arg(long)]
+        realm: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user (or replace its token) and print the token once.
+    Add {
+        /// User name.
+        name: String,
+        /// commander, duty-officer, observer, field-gateway, drill-director or admin.
+        #[arg(long)]
+        role: String,
+        /// Data directory.
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// List users and roles.
+    List {
+        /// Data directory.
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RELAY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("relay: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Cmd::Serve {
+            data,
+            listen,
+            config,
+        } => {
+            let mut cfg = Config::load(config.as_deref())?;
+            if let Some(d) = data {
+                cfg.data = d;
+            }
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            serve(cfg)
+        }
+        Cmd::User { action } => match action {
+            UserCmd::Add { name, role, data } => {
+                let role = parse_role(&role)?;
+                let mut users = Users::load(&data)?;
+                let token = users.add(&name, role)?;
+                users.save(&data)?;
+                println!("{token}");
+                eprintln!(
+                    "user {name} ({}) added; the token above is shown only once",
+                    role.zh()
+                );
+                Ok(())
+            }
+            UserCmd::List { data } => {
+                for u in Users::load(&data)?.users {
+                    println!("{}\t{:?}", u.name, u.role);
+                }
+                Ok(())
+            }
+        },
+        Cmd::Fingerprint { data } => {
+            std::fs::create_dir_all(&data)?;
+            let (id, _) = Identity::load_or_create(&data)?;
+            println!("{}", id.fingerprint());
+            Ok(())
+        }
+        Cmd::Verify { data, realm } => verify(&data, realm.as_deref()),
+    }
+}
+
+fn serve(cfg: Config) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let handle = Server::start(cfg).await?;
+        println!(
+            "listening {} fingerprint {}",
+            handle.local_addr, handle.fingerprint
+        );
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        handle.shutdown().await;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn verify(data: &std::path::Path, only: Option<&str>) -> Result<()> {
+    let key = ledger_verifying_key(data)?;
+    let realms = data.join("realms");
+    let mut names: Vec<String> = std::fs::read_dir(&realms)
+        .with_context(|| format!("cannot read {}", realms.display()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| only.is_none_or(|o| o == n))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        bail!("no realm to verify in {}", realms.display());
+    }
+    let mut bad = 0;
+    for name in names {
+        match ledger::verify(&realms.join(&name), &key) {
+            Ok(r) => println!(
+                "{name}: ok, {} records, last seq {}, {} checkpoints, head {}",
+                r.records,
+                r.last_seq,
+                r.checkpoints,
+                hex::encode(r.head_hash)
+            ),
+            Err(e) => {
+                println!("{name}: FAILED: {e}");
+                bad += 1;
+            }
+        }
+    }
+    if bad > 0 {
+        bail!("{bad} realm log(s) failed verification");
+    }
+    Ok(())
 }

@@ -19,6 +19,7 @@ pub mod geo;
 pub mod grade;
 pub mod ids;
 pub mod incident;
+pub mod narrative;
 pub mod recommend;
 pub mod rejection;
 pub mod rules;

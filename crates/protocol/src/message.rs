@@ -57,6 +57,11 @@ pub enum ClientMessage {
     /// An observation from the field (radio bridge): a fix and/or status for
     /// a device, which the relay maps to a team.
     Field(FieldObservation),
+    /// Create a drill realm (drill director only); its name starts with "drill-".
+    OpenDrill {
+        /// Realm to create.
+        realm: RealmId,
+    },
     /// Liveness check.
     Ping {
         /// Echoed in the pong.

@@ -75,6 +75,9 @@ fn every_client_message() -> Vec<ClientMessage> {
             text: Some("请求增援".into()),
             realm: RealmId::live(),
         }),
+        ClientMessage::OpenDrill {
+            realm: RealmId("drill-20261123-a".into()),
+        },
         ClientMessage::Ping { nonce: u64::MAX },
     ]
 }

@@ -3,6 +3,7 @@
 
 mod deadlines;
 mod dispatch;
+mod narrative;
 mod properties;
 mod recommendation;
 mod supplies;

@@ -1,15 +1,17 @@
-//! The event feed: each event as one Chinese sentence saying who did what.
+//! Events told as one Chinese sentence each (who did what), for the
+//! console's activity feed and the exported activity log.
 
-use domain::{Event, EventKind, State};
+use crate::event::{Event, EventKind};
+use crate::state::State;
 
-fn team_name(state: &State, id: &domain::TeamId) -> String {
+fn team_name(state: &State, id: &crate::ids::TeamId) -> String {
     state
         .teams
         .get(id)
         .map_or_else(|| id.to_string(), |t| t.name.clone())
 }
 
-fn incident_title(state: &State, id: &domain::IncidentId) -> String {
+fn incident_title(state: &State, id: &crate::ids::IncidentId) -> String {
     state
         .incidents
         .get(id)
@@ -79,8 +81,8 @@ pub fn describe(e: &Event, state: &State) -> String {
             incident_title(state, incident),
             report.kind.zh(),
             match report.channel {
-                domain::deadline::ReportChannel::Phone => "电话",
-                domain::deadline::ReportChannel::Written => "书面",
+                crate::deadline::ReportChannel::Phone => "电话",
+                crate::deadline::ReportChannel::Written => "书面",
             },
             report.to_level.zh()
         ),

@@ -1,0 +1,165 @@
+//! Crash recovery on open: decide between "torn tail, cut it off" and
+//! "corrupt, refuse", then apply the repairs.
+
+use std::fs::{self, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::VerifyingKey;
+
+use crate::checkpoint;
+use crate::error::LedgerError;
+use crate::files;
+use crate::index::Segment;
+use crate::options::LedgerOptions;
+use crate::scan;
+use crate::snapshot;
+
+/// What [`Ledger::open`](crate::Ledger::open) had to repair; all empty after a clean shutdown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Torn tail cut from the last segment.
+    pub truncated: Option<Truncation>,
+    /// Torn tail cut from the checkpoint log.
+    pub checkpoints_truncated: Option<Truncation>,
+    /// Files removed: an empty trailing segment, temp files of interrupted snapshot writes.
+    pub removed: Vec<PathBuf>,
+}
+
+impl Recovery {
+    /// Whether nothing had to be repaired.
+    pub fn is_clean(&self) -> bool {
+        self.truncated.is_none() && self.checkpoints_truncated.is_none() && self.removed.is_empty()
+    }
+}
+
+/// Bytes cut from the end of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Truncation {
+    /// The file (a segment, or the checkpoint log).
+    pub segment: PathBuf,
+    /// New length: the end of the last good record.
+    pub offset: u64,
+    /// Bytes removed.
+    pub bytes: u64,
+}
+
+/// The state of a recovered directory.
+pub(crate) struct Recovered {
+    pub segments: Vec<Segment>,
+    pub last_seq: u64,
+    pub head: [u8; 32],
+    pub last_checkpoint_seq: u64,
+    pub recovery: Recovery,
+}
+
+/// Checks everything in `dir`, then repairs what a crash can leave behind.
+/// Nothing is modified unless the whole directory passed the checks.
+pub(crate) fn recover(
+    dir: &Path,
+    key: &VerifyingKey,
+    opts: &LedgerOptions,
+) -> Result<Recovered, LedgerError> {
+    let limit = opts.payload_limit();
+    let cp_path = dir.join(files::CHECKPOINTS_FILE);
+    let loaded = checkpoint::load(&cp_path).map_err(|e| LedgerError::io(&cp_path, e))?;
+    let mut recovery = Recovery::default();
+    if let Some(damage) = loaded.damage {
+        if !damage.torn {
+            return Err(LedgerError::Corrupt {
+                segment: cp_path,
+                offset: damage.offset,
+                seq: None,
+                reason: damage.reason,
+            });
+        }
+        recovery.checkpoints_truncated = Some(Truncation {
+            segment: cp_path.clone(),
+            offset: damage.offset,
+            bytes: loaded.file_len - damage.offset,
+        });
+    }
+    let cp_corrupt = |entry: &checkpoint::Entry, reason| LedgerError::Corrupt {
+        segment: cp_path.clone(),
+        offset: entry.offset,
+        seq: Some(entry.checkpoint.seq),
+        reason,
+    };
+    for entry in &loaded.entries {
+        entry
+            .checkpoint
+            .check(key)
+            .map_err(|reason| cp_corrupt(entry, reason))?;
+    }
+
+    let expected = checkpoint::expectations(&loaded.entries);
+    let scanned = scan::scan(dir, limit, &expected).map_err(|(p, e)| LedgerError::io(&p, e))?;
+    if let Some(f) = scanned.failure {
+        let is_last = f.segment + 1 == scanned.total_segments;
+        let torn = is_last
+            && f.reason.may_be_torn_write()
+            && !scan::valid_record_from(&f.path, f.offset)
+                .map_err(|e| LedgerError::io(&f.path, e))?;
+        if !torn {
+            return Err(LedgerError::Corrupt {
+                segment: f.path,
+                offset: f.offset,
+                seq: Some(f.seq),
+                reason: f.reason,
+            });
+        }
+        let len = scan::file_len(&f.path).map_err(|e| LedgerError::io(&f.path, e))?;
+        recovery.truncated = Some(Truncation {
+            segment: f.path,
+            offset: f.offset,
+            bytes: len.saturating_sub(f.offset),
+        });
+    }
+    // A checkpoint is written only after its records are durable, so one
+    // past the end means acknowledged records were lost.
+    if let Some((entry, reason)) = checkpoint::beyond_log(&loaded.entries, scanned.last_seq) {
+        return Err(cp_corrupt(entry, reason));
+    }
+
+    // Checks passed: repair.
+    for cut in [&recovery.checkpoints_truncated, &recovery.truncated]
+        .into_iter()
+        .flatten()
+    {
+        truncate(cut)?;
+    }
+    let mut segments = scanned.segments;
+    if segments.last().is_some_and(|s| s.records == 0)
+        && let Some(empty) = segments.pop()
+    {
+        fs::remove_file(&empty.path).map_err(|e| LedgerError::io(&empty.path, e))?;
+        files::sync_dir(dir).map_err(|e| LedgerError::io(dir, e))?;
+        recovery.removed.push(empty.path);
+    }
+    let temps = snapshot::remove_temp_files(dir).map_err(|(p, e)| LedgerError::io(&p, e))?;
+    recovery.removed.extend(temps);
+
+    let last_checkpoint_seq = loaded
+        .entries
+        .iter()
+        .map(|e| e.checkpoint.seq)
+        .max()
+        .unwrap_or(0);
+    Ok(Recovered {
+        segments,
+        last_seq: scanned.last_seq,
+        head: scanned.head,
+        last_checkpoint_seq,
+        recovery,
+    })
+}
+
+/// Cuts a file back to `cut.offset` and makes that durable.
+fn truncate(cut: &Truncation) -> Result<(), LedgerError> {
+    let file = OpenOptions::new()
+        .write(true)
+        .open(&cut.segment)
+        .map_err(|e| LedgerError::io(&cut.segment, e))?;
+    file.set_len(cut.offset)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| LedgerError::io(&cut.segment, e))
+}

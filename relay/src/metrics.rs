@@ -1,0 +1,176 @@
+//! Prometheus text metrics on a plain HTTP port: connections by role,
+//! decisions and rejections, group-commit latency, subscriber resyncs.
+
+use domain::Role;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tracing::{info, warn};
+
+/// Upper bounds (seconds) of the commit latency histogram buckets.
+const BUCKETS: [f64; 10] = [
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.5,
+];
+
+const ROLES: [Role; 7] = [
+    Role::Commander,
+    Role::DutyOfficer,
+    Role::Observer,
+    Role::FieldGateway,
+    Role::DrillDirector,
+    Role::Admin,
+    Role::System,
+];
+
+/// Counters shared by sessions and realms.
+#[derive(Default)]
+pub struct Metrics {
+    connections: [AtomicI64; 7],
+    decisions: AtomicU64,
+    rejections: AtomicU64,
+    resyncs: AtomicU64,
+    commits: AtomicU64,
+    commit_buckets: [AtomicU64; 10],
+    commit_micros_sum: AtomicU64,
+}
+
+fn role_index(role: Role) -> usize {
+    ROLES.iter().position(|r| *r == role).unwrap_or(0)
+}
+
+impl Metrics {
+    /// A session authenticated in `role` (+1) or ended (-1).
+    pub fn connection(&self, role: Role, delta: i64) {
+        self.connections[role_index(role)].fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// Decisions written.
+    pub fn decided(&self, n: u64) {
+        self.decisions.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// A command refused by the domain.
+    pub fn rejected(&self) {
+        self.rejections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A subscriber told to resync.
+    pub fn resynced(&self) {
+        self.resyncs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One group commit (write + fsync) took `d`.
+    pub fn committed(&self, d: Duration) {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.commit_micros_sum
+            .fetch_add(d.as_micros() as u64, Ordering::Relaxed);
+        let s = d.as_secs_f64();
+        if let Some(i) = BUCKETS.iter().position(|b| s <= *b) {
+            self.commit_buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The metrics in Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# TYPE relay_connections gauge");
+        for (i, role) in ROLES.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "relay_connections{{role=\"{role:?}\"}} {}",
+                self.connections[i].load(Ordering::Relaxed)
+            );
+        }
+        for (name, v) in [
+            ("relay_decisions_total", &self.decisions),
+            ("relay_rejections_total", &self.rejections),
+            ("relay_subscriber_resyncs_total", &self.resyncs),
+        ] {
+            let _ = writeln!(
+                out,
+                "# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
+        let _ = writeln!(out, "# TYPE relay_commit_seconds histogram");
+        let mut cumulative = 0;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            cumulative += self.commit_buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "relay_commit_seconds_bucket{{le=\"{b}\"}} {cumulative}"
+            );
+        }
+        let count = self.commits.load(Ordering::Relaxed);
+        let _ = writeln!(out, "relay_commit_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.commit_micros_sum.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(
+            out,
+            "relay_commit_seconds_sum {sum}\nrelay_commit_seconds_count {count}"
+        );
+        out
+    }
+}
+
+/// Serves `GET /metrics` (any path answers the same) until the task is dropped.
+pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>) {
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            warn!(%addr, "cannot serve metrics: {e}");
+            return;
+        }
+    };
+    info!(%addr, "metrics on http://{addr}/metrics");
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 2048];
+            let _ = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buf)).await;
+            let body = metrics.render();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(body.as_bytes()).await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative() {
+        let m = Metrics::default();
+        m.committed(Duration::from_micros(300));
+        m.committed(Duration::from_millis(3));
+        m.committed(Duration::from_millis(40));
+        m.connection(Role::DutyOfficer, 1);
+        let text = m.render();
+        assert!(
+            text.contains("relay_commit_seconds_bucket{le=\"0.0005\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("relay_commit_seconds_bucket{le=\"0.005\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("relay_commit_seconds_bucket{le=\"+Inf\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("relay_connections{role=\"DutyOfficer\"} 1"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,565 @@
+//! One realm: its state, its ledger and its subscribers, owned by one
+//! thread. Requests arrive on a channel; everything that arrived while the
+//! previous batch was being written forms the next group commit, so there is
+//! one fsync per batch, not per command.
+
+use domain::{
+    Actor, Command, Context, Decision, OrderStatus, OrderStep, RealmKind, Role, State, Timestamp,
+    decide,
+};
+use ledger::{Ledger, LedgerOptions};
+use protocol::{CommandOutcome, ErrorCode, FieldObservation, Limits, RealmId, Seq, ServerMessage};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{error, info, warn};
+
+/// A frame ready to write to a client: encoded once, shared by every subscriber.
+pub type Frame = Arc<[u8]>;
+
+/// Largest batch decided and written as one group commit.
+const MAX_BATCH: usize = 1024;
+
+/// Where a session wants a realm's decisions delivered.
+#[derive(Clone)]
+pub struct Subscriber {
+    /// Session id (for unsubscribing).
+    pub session: u64,
+    /// Bounded queue of frames to the client.
+    pub frames: mpsc::Sender<Frame>,
+    /// Unbounded, tiny: resync notices that must get through a full queue.
+    pub control: mpsc::UnboundedSender<ServerMessage>,
+}
+
+/// What a realm can be asked.
+pub enum RealmRequest {
+    /// Decide a command; the outcome goes back on `reply` once durable.
+    Command {
+        /// Who.
+        actor: Actor,
+        /// What.
+        command: Box<Command>,
+        /// Where the outcome goes.
+        reply: oneshot::Sender<CommandOutcome>,
+    },
+    /// A field observation from a gateway, mapped to a team by radio id.
+    Field {
+        /// The gateway.
+        actor: Actor,
+        /// The observation.
+        observation: Box<FieldObservation>,
+    },
+    /// Start delivering decisions after `from_seq` to `subscriber`.
+    Subscribe {
+        /// Last seq the client has.
+        from_seq: Seq,
+        /// Where to deliver.
+        subscriber: Subscriber,
+    },
+    /// Stop delivering to a session.
+    Unsubscribe {
+        /// Session id.
+        session: u64,
+    },
+    /// Write what is pending and stop.
+    Shutdown,
+}
+
+/// Settings a realm needs.
+#[derive(Debug, Clone)]
+pub struct RealmOptions {
+    /// Tail longer than this gets a snapshot.
+    pub snapshot_threshold: u64,
+    /// State snapshot every this many decisions.
+    pub snapshot_every: u64,
+    /// Checkpoint every this many decisions.
+    pub checkpoint_every: u64,
+    /// Segment size limit.
+    pub segment_max_bytes: u64,
+}
+
+/// A running realm.
+pub struct RealmHandle {
+    /// Its name.
+    pub id: RealmId,
+    /// Live or drill.
+    pub kind: RealmKind,
+    tx: std_mpsc::Sender<RealmRequest>,
+    last_seq: Arc<AtomicU64>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RealmHandle {
+    /// Sends a request; false if the realm has stopped.
+    pub fn send(&self, req: RealmRequest) -> bool {
+        self.tx.send(req).is_ok()
+    }
+
+    /// Seq of the last durable decision.
+    pub fn last_seq(&self) -> Seq {
+        self.last_seq.load(Ordering::Acquire)
+    }
+
+    /// Asks the realm to finish and waits for it.
+    pub fn stop(&mut self) {
+        let _ = self.tx.send(RealmRequest::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for RealmHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Directory of a realm's log inside the data directory.
+pub fn realm_dir(data: &Path, id: &RealmId) -> PathBuf {
+    data.join("realms").join(&id.0)
+}
+
+/// Whether a realm name is safe as a directory name.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Opens (recovering if needed) and starts a realm on its own thread.
+pub fn start(
+    data: &Path,
+    id: RealmId,
+    kind: RealmKind,
+    key: ed25519_dalek::SigningKey,
+    opts: RealmOptions,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> anyhow::Result<RealmHandle> {
+    let dir = realm_dir(data, &id);
+    std::fs::create_dir_all(&dir)?;
+    let kind_file = dir.join("kind");
+    if !kind_file.exists() {
+        std::fs::write(
+            &kind_file,
+            if kind == RealmKind::Drill {
+                "drill"
+            } else {
+                "live"
+            },
+        )?;
+    }
+    let ledger_opts = LedgerOptions {
+        checkpoint_every: opts.checkpoint_every,
+        segment_max_bytes: opts.segment_max_bytes,
+        ..LedgerOptions::default()
+    };
+    let (ledger, recovery) = Ledger::open(&dir, key, ledger_opts)?;
+    if let Some(t) = &recovery.truncated {
+        warn!(
+            realm = %id.0,
+            segment = %t.segment.display(),
+            offset = t.offset,
+            bytes = t.bytes,
+            "torn record at the end of the log truncated"
+        );
+    }
+    let state = load_state(&ledger)?;
+    let last = ledger.last_seq();
+    info!(realm = %id.0, last_seq = last, "realm open");
+    let last_seq = Arc::new(AtomicU64::new(last));
+    let (tx, rx) = std_mpsc::channel();
+    let last_time = state.last_event_at.0;
+    let mut worker = Worker {
+        id: id.clone(),
+        kind,
+        state,
+        ledger,
+        last_time,
+        subs: Vec::new(),
+        opts,
+        failed: false,
+        since_snapshot: 0,
+        last_seq: last_seq.clone(),
+        metrics,
+    };
+    let thread = std::thread::Builder::new()
+        .name(format!("realm-{}", id.0))
+        .spawn(move || worker.run(rx))?;
+    Ok(RealmHandle {
+        id,
+        kind,
+        tx,
+        last_seq,
+        thread: Some(thread),
+    })
+}
+
+/// State at the end of the log: newest good snapshot, then the tail folded.
+fn load_state(ledger: &Ledger) -> anyhow::Result<State> {
+    let last = ledger.last_seq();
+    let (mut state, from) = match ledger.snapshot_at_or_before(last)? {
+        Some((seq, bytes)) => (postcard::from_bytes::<State>(&bytes)?, seq),
+        None => (State::default(), 0),
+    };
+    for rec in ledger.read_from(from + 1)? {
+        let rec = rec?;
+        let d: Decision = postcard::from_bytes(&rec.payload)
+            .map_err(|e| anyhow::anyhow!("record {} does not decode: {e}", rec.seq))?;
+        state.apply_decision(&d);
+    }
+    Ok(state)
+}
+
+struct Pending {
+    decision: Decision,
+    reply: Option<oneshot::Sender<CommandOutcome>>,
+}
+
+struct Worker {
+    id: RealmId,
+    kind: RealmKind,
+    state: State,
+    ledger: Ledger,
+    last_time: i64,
+    subs: Vec<Subscriber>,
+    opts: RealmOptions,
+    /// Set when the log could not be written: the in-memory state can no
+    /// longer be trusted, so the realm refuses everything until restarted.
+    failed: bool,
+    since_snapshot: u64,
+    last_seq: Arc<AtomicU64>,
+    metrics: Arc<crate::metrics::Metrics>,
+}
+
+fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Worker {
+    fn run(&mut self, rx: std_mpsc::Receiver<RealmRequest>) {
+        loop {
+            let first = match rx.recv_timeout(Duration::from_millis(500)) {
+                Ok(r) => r,
+                Err(std_mpsc::RecvTimeoutError::Timeout) => {
+                    self.time_out_orders();
+                    continue;
+                }
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(r) => batch.push(r),
+                    Err(_) => break,
+                }
+            }
+            let mut pending = Vec::new();
+            for req in batch {
+                match req {
+                    RealmRequest::Command {
+                        actor,
+                        command,
+                        reply,
+                    } => self.decide(actor, *command, Some(reply), &mut pending),
+                    RealmRequest::Field { actor, observation } => {
+                        if let Some(cmd) = self.field_command(&observation) {
+                            self.decide(actor, cmd, None, &mut pending);
+                        }
+                    }
+                    RealmRequest::Subscribe {
+                        from_seq,
+                        subscriber,
+                    } => {
+                        // Everything decided before the subscribe is durable and sent first.
+                        self.commit(&mut pending);
+                        self.subscribe(from_seq, subscriber);
+                    }
+                    RealmRequest::Unsubscribe { session } => {
+                        self.subs.retain(|s| s.session != session)
+                    }
+                    RealmRequest::Shutdown => {
+                        self.commit(&mut pending);
+                        info!(realm = %self.id.0, last_seq = self.ledger.last_seq(), "realm closed");
+                        return;
+                    }
+                }
+            }
+            self.commit(&mut pending);
+            self.time_out_orders();
+        }
+    }
+
+    fn now(&mut self) -> Timestamp {
+        self.last_time = self.last_time.max(wall_clock());
+        Timestamp(self.last_time)
+    }
+
+    fn decide(
+        &mut self,
+        actor: Actor,
+        command: Command,
+        reply: Option<oneshot::Sender<CommandOutcome>>,
+        pending: &mut Vec<Pending>,
+    ) {
+        if self.failed {
+            if let Some(r) = reply {
+                let _ = r.send(CommandOutcome::Failed {
+                    code: ErrorCode::Unavailable,
+                    message: "realm stopped after a storage failure".into(),
+                });
+            }
+            return;
+        }
+        let ctx = Context {
+            now: self.now(),
+            actor: actor.clone(),
+            realm: self.kind,
+        };
+        match decide(&self.state, &command, &ctx) {
+            Ok(events) => {
+                let decision = Decision {
+                    at: ctx.now,
+                    actor,
+                    command,
+                    events,
+                };
+                self.state.apply_decision(&decision);
+                pending.push(Pending { decision, reply });
+            }
+            Err(rejection) => {
+                self.metrics.rejected();
+                info!(realm = %self.id.0, user = %actor.user, role = ?actor.role, command = command.name(), %rejection, "command rejected");
+                if let Some(r) = reply {
+                    let _ = r.send(CommandOutcome::Rejected(rejection));
+                }
+            }
+        }
+    }
+
+    /// A fix from a known radio becomes a `ReportFix` for its team.
+    fn field_command(&self, obs: &FieldObservation) -> Option<Command> {
+        let fix = obs.fix?;
+        let team = self
+            .state
+            .teams
+            .values()
+            .find(|t| t.radio_ids.iter().any(|r| r == &obs.device))?;
+        Some(Command::ReportFix {
+            team: team.id.clone(),
+            fix,
+        })
+    }
+
+    /// Writes pending decisions as one group commit, then broadcasts and answers.
+    fn commit(&mut self, pending: &mut Vec<Pending>) {
+        if pending.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(pending);
+        let started = std::time::Instant::now();
+        let encoded: Result<Vec<Vec<u8>>, _> = batch
+            .iter()
+            .map(|p| postcard::to_stdvec(&p.decision))
+            .collect();
+        let result = encoded.map_err(anyhow::Error::from).and_then(|payloads| {
+            let entries: Vec<(i64, &[u8])> = batch
+                .iter()
+                .zip(&payloads)
+                .map(|(p, b)| (p.decision.at.0, b.as_slice()))
+                .collect();
+            self.ledger
+                .append_batch(&entries)
+                .map_err(anyhow::Error::from)
+        });
+        let range = match result {
+            Ok(r) => r,
+            Err(e) => {
+                error!(realm = %self.id.0, "cannot write the log, realm stops accepting commands: {e:#}");
+                self.failed = true;
+                for p in batch {
+                    if let Some(r) = p.reply {
+                        let _ = r.send(CommandOutcome::Failed {
+                            code: ErrorCode::Internal,
+                            message: "storage failure; not recorded".into(),
+                        });
+                    }
+                }
+                return;
+            }
+        };
+        self.metrics.committed(started.elapsed());
+        self.metrics.decided(batch.len() as u64);
+        for (seq, p) in range.zip(batch) {
+            self.last_seq.store(seq, Ordering::Release);
+            self.broadcast(seq, p.decision);
+            if let Some(r) = p.reply {
+                let _ = r.send(CommandOutcome::Accepted { seq });
+            }
+            self.since_snapshot += 1;
+        }
+        if self.since_snapshot >= self.opts.snapshot_every {
+            self.snapshot();
+        }
+    }
+
+    fn snapshot(&mut self) {
+        self.since_snapshot = 0;
+        let seq = self.ledger.last_seq();
+        match postcard::to_stdvec(&self.state) {
+            Ok(bytes) => {
+                if let Err(e) = self.ledger.write_snapshot(seq, &bytes) {
+                    warn!(realm = %self.id.0, seq, "cannot write snapshot: {e}");
+                }
+            }
+            Err(e) => warn!(realm = %self.id.0, "cannot encode snapshot: {e}"),
+        }
+    }
+
+    fn broadcast(&mut self, seq: Seq, decision: Decision) {
+        if self.subs.is_empty() {
+            return;
+        }
+        let msg = ServerMessage::Decision {
+            realm: self.id.clone(),
+            seq,
+            decision: Box::new(decision),
+        };
+        let frame: Frame = match protocol::encode(&msg, Limits::FROM_RELAY) {
+            Ok(f) => f.into(),
+            Err(e) => {
+                error!(realm = %self.id.0, seq, "cannot encode decision: {e}");
+                return;
+            }
+        };
+        let id = self.id.clone();
+        let metrics = self.metrics.clone();
+        self.subs
+            .retain(|s| deliver(&id, s, frame.clone(), seq, &metrics));
+    }
+
+    fn subscribe(&mut self, from_seq: Seq, sub: Subscriber) {
+        self.subs.retain(|s| s.session != sub.session);
+        let last = self.ledger.last_seq();
+        let far_behind =
+            from_seq == 0 || from_seq > last || last - from_seq > self.opts.snapshot_threshold;
+        if far_behind {
+            let msg = ServerMessage::Snapshot {
+                realm: self.id.clone(),
+                seq: last,
+                state: Box::new(self.state.clone()),
+            };
+            match protocol::encode(&msg, Limits::FROM_RELAY) {
+                Ok(f) => {
+                    if !deliver(&self.id, &sub, f.into(), last, &self.metrics) {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    error!(realm = %self.id.0, "cannot encode snapshot: {e}");
+                    return;
+                }
+            }
+        } else {
+            let records = match self.ledger.read_from(from_seq + 1) {
+                Ok(r) => r,
+                Err(e) => {
+                    error!(realm = %self.id.0, from_seq, "cannot read the log: {e}");
+                    return;
+                }
+            };
+            for rec in records {
+                let frame = rec.map_err(anyhow::Error::from).and_then(|rec| {
+                    let decision: Decision = postcard::from_bytes(&rec.payload)?;
+                    let msg = ServerMessage::Decision {
+                        realm: self.id.clone(),
+                        seq: rec.seq,
+                        decision: Box::new(decision),
+                    };
+                    Ok((rec.seq, protocol::encode(&msg, Limits::FROM_RELAY)?))
+                });
+                match frame {
+                    Ok((seq, f)) => {
+                        if !deliver(&self.id, &sub, f.into(), seq, &self.metrics) {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        error!(realm = %self.id.0, "cannot replay the log: {e:#}");
+                        return;
+                    }
+                }
+            }
+        }
+        self.subs.push(sub);
+    }
+
+    /// Orders not acknowledged within the configured time are timed out by
+    /// the relay itself, so the escalation is on the record.
+    fn time_out_orders(&mut self) {
+        if self.failed {
+            return;
+        }
+        let now = self.now();
+        let limit = self.state.rules.ack_timeout;
+        let due: Vec<_> = self
+            .state
+            .orders
+            .values()
+            .filter(|o| matches!(o.status, OrderStatus::Issued | OrderStatus::Delivered))
+            .filter(|o| now.since(o.issued_at) > limit)
+            .map(|o| o.id.clone())
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        let actor = Actor::new("relay", Role::System, "relay");
+        let mut pending = Vec::new();
+        for order in due {
+            warn!(realm = %self.id.0, %order, "order not acknowledged in time");
+            self.decide(
+                actor.clone(),
+                Command::AdvanceOrder {
+                    order,
+                    step: OrderStep::TimedOut,
+                },
+                None,
+                &mut pending,
+            );
+        }
+        self.commit(&mut pending);
+    }
+}
+
+/// Queues a frame for one subscriber; false (and a resync notice) if its
+/// queue is full or it is gone. Never blocks the realm.
+fn deliver(
+    realm: &RealmId,
+    sub: &Subscriber,
+    frame: Frame,
+    seq: Seq,
+    metrics: &crate::metrics::Metrics,
+) -> bool {
+    match sub.frames.try_send(frame) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            warn!(realm = %realm.0, session = sub.session, seq, "subscriber too slow, told to resync");
+            metrics.resynced();
+            let _ = sub.control.send(ServerMessage::Resync {
+                realm: realm.clone(),
+                sent_up_to: seq.saturating_sub(1),
+            });
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}

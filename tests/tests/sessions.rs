@@ -1,0 +1,278 @@
+//! Several clients on one in-process relay.
+
+use crate::support::*;
+use client::{ClientError, Mirror, Session};
+use domain::*;
+use protocol::{ClientMessage, CommandOutcome, ErrorCode, RealmId, ServerMessage};
+use std::time::Duration;
+
+struct World {
+    relay: relay::ServerHandle,
+    tokens: std::collections::BTreeMap<String, String>,
+}
+
+impl World {
+    async fn start(name: &str) -> World {
+        let data = data_dir(name);
+        let tokens = add_users(
+            &data,
+            &[
+                ("admin", Role::Admin),
+                ("wang", Role::DutyOfficer),
+                ("li", Role::DutyOfficer),
+                ("bridge", Role::FieldGateway),
+                ("director", Role::DrillDirector),
+            ],
+        );
+        let relay = relay::Server::start(relay_config(&data))
+            .await
+            .expect("relay starts");
+        World { relay, tokens }
+    }
+
+    async fn session(&self, user: &str) -> Session {
+        let cfg = client_config(
+            self.relay.local_addr,
+            &self.relay.fingerprint,
+            user,
+            &self.tokens[user],
+        );
+        Session::connect(&cfg).await.expect("connects")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatch_from_one_console_reaches_the_other_with_the_same_seq() {
+    let w = World::start("fanout").await;
+    let live = RealmId::live();
+    let admin = w.session("admin").await;
+    accepted(
+        &admin,
+        &live,
+        team("FR-1", TeamKind::GovernmentFullTimeFire),
+    )
+    .await;
+    let wang = w.session("wang").await;
+    let mut li = w.session("li").await;
+    assert_eq!(li.welcome().role, Role::DutyOfficer);
+    let mut mirror = Mirror::new(live.clone());
+    li.subscribe(&live, 0).await.expect("subscribe");
+    follow_until(&mut li, &mut mirror, 1).await;
+
+    let inc = accepted(&wang, &live, incident("INC-1")).await;
+    let order = accepted(
+        &wang,
+        &live,
+        Command::IssueOrder {
+            order: OrderId::new("O-1"),
+            incident: IncidentId::new("INC-1"),
+            team: TeamId::new("FR-1"),
+            note: "出动".into(),
+            recommendation_shown: vec![],
+        },
+    )
+    .await;
+    assert_eq!(order, inc + 1);
+    follow_until(&mut li, &mut mirror, order).await;
+    let o = &mirror.state.orders[&OrderId::new("O-1")];
+    assert_eq!(o.issued_by, UserId::new("wang"));
+    assert_eq!(
+        mirror.state.teams[&TeamId::new("FR-1")].status,
+        TeamStatus::Assigned(OrderId::new("O-1"))
+    );
+
+    // The field gateway cannot dispatch.
+    let bridge = w.session("bridge").await;
+    let r = bridge
+        .command(
+            &live,
+            Command::IssueOrder {
+                order: OrderId::new("O-2"),
+                incident: IncidentId::new("INC-1"),
+                team: TeamId::new("FR-1"),
+                note: String::new(),
+                recommendation_shown: vec![],
+            },
+        )
+        .await
+        .expect("answered");
+    assert!(
+        matches!(
+            r,
+            CommandOutcome::Rejected(Rejection::Forbidden {
+                role: Role::FieldGateway,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    // …but its observations move the team.
+    bridge
+        .send(&ClientMessage::Field(protocol::FieldObservation {
+            device: "RADIO-FR-1".into(),
+            fix: Some(Fix {
+                position: GeoPoint::new(43.95, 125.35),
+                accuracy_m: Some(5.0),
+                source: FixSource::Nmea,
+                taken_at: Timestamp(1),
+            }),
+            status: None,
+            emergency: false,
+            text: None,
+            realm: live.clone(),
+        }))
+        .await
+        .expect("sent");
+    follow_until(&mut li, &mut mirror, order + 1).await;
+    let fix = mirror.state.teams[&TeamId::new("FR-1")].last_fix;
+    assert_eq!(fix.map(|f| f.position), Some(GeoPoint::new(43.95, 125.35)));
+    w.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unauthenticated_client_gets_nothing() {
+    let w = World::start("auth").await;
+    let mut cfg = client_config(
+        w.relay.local_addr,
+        &w.relay.fingerprint,
+        "wang",
+        "not-the-token",
+    );
+    match Session::connect(&cfg).await {
+        Err(ClientError::Refused { code, .. }) => assert_eq!(code, ErrorCode::Unauthenticated),
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("a wrong token was accepted"),
+    }
+    cfg.user = "nobody".into();
+    assert!(Session::connect(&cfg).await.is_err());
+    // A client that pins another fingerprint does not even complete the handshake.
+    let wrong = client_config(
+        w.relay.local_addr,
+        &"00:".repeat(32),
+        "wang",
+        &w.tokens["wang"],
+    );
+    assert!(matches!(
+        Session::connect(&wrong).await,
+        Err(ClientError::Connection(_))
+    ));
+    w.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_frames_end_only_the_offending_session() {
+    let w = World::start("badframes").await;
+    let live = RealmId::live();
+    let admin = w.session("admin").await;
+    let mut li = w.session("li").await;
+    li.subscribe(&live, 0).await.expect("subscribe");
+    let mut mirror = Mirror::new(live.clone());
+    follow_until(&mut li, &mut mirror, 0).await;
+
+    for garbage in [
+        vec![0, 0, 0, 3, 0xEE, 0xEE, 0xEE], // unknown message tag
+        vec![0xFF, 0xFF, 0xFF, 0xFF],       // announces 4 GiB
+        vec![0, 0, 0, 1],                   // truncated, then the stream ends
+    ] {
+        let reply = raw_exchange(&w, &garbage).await;
+        match reply {
+            Some(ServerMessage::Error { code, .. }) => {
+                assert!(
+                    matches!(code, ErrorCode::BadFrame | ErrorCode::OutOfOrder),
+                    "{code:?}"
+                )
+            }
+            None => {} // truncated input: the relay just sees the stream end
+            Some(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    // Wrong protocol version is refused with a typed error.
+    let hello = protocol::encode(
+        &ClientMessage::Hello(protocol::Hello {
+            protocol_version: 99,
+            client: "old".into(),
+            user: "wang".into(),
+            token: w.tokens["wang"].clone(),
+            device: "x".into(),
+        }),
+        protocol::Limits::FROM_CLIENT,
+    )
+    .expect("encodes");
+    match raw_exchange(&w, &hello).await {
+        Some(ServerMessage::Error { code, .. }) => assert_eq!(code, ErrorCode::VersionMismatch),
+        other => panic!("unexpected {other:?}"),
+    }
+    // Everyone else is still served.
+    let seq = accepted(&admin, &live, team("T-after", TeamKind::Medical)).await;
+    follow_until(&mut li, &mut mirror, seq).await;
+    assert!(mirror.state.teams.contains_key(&TeamId::new("T-after")));
+    w.relay.shutdown().await;
+}
+
+/// Opens a raw connection, writes `bytes` on the control stream and returns
+/// the first message the relay answers, if any.
+async fn raw_exchange(w: &World, bytes: &[u8]) -> Option<ServerMessage> {
+    let cfg = client_config(w.relay.local_addr, &w.relay.fingerprint, "x", "y");
+    let conn = client::raw_connection(&cfg).await.expect("raw connection");
+    let (mut send, mut recv) = conn.open_bi().await.expect("stream");
+    send.write_all(bytes).await.expect("write");
+    let _ = send.finish();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, recv.read(&mut chunk)).await {
+            Ok(Ok(Some(n))) => buf.extend_from_slice(&chunk[..n]),
+            _ => break,
+        }
+        if let Ok((msg, _)) = protocol::decode::<ServerMessage>(&buf, protocol::Limits::FROM_RELAY)
+        {
+            return Some(msg);
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_realm_never_reaches_live() {
+    let w = World::start("drill").await;
+    let live = RealmId::live();
+    let drill = RealmId("drill-20261123-a".into());
+    let mut director = w.session("director").await;
+    // Directors may not write live.
+    let r = director
+        .command(&live, team("X", TeamKind::Medical))
+        .await
+        .expect("answered");
+    assert!(
+        matches!(r, CommandOutcome::Rejected(Rejection::Forbidden { .. })),
+        "{r:?}"
+    );
+    director
+        .send(&ClientMessage::OpenDrill {
+            realm: drill.clone(),
+        })
+        .await
+        .expect("sent");
+    let welcome = loop {
+        match tokio::time::timeout(Duration::from_secs(10), director.next_message()).await {
+            Ok(Some(ServerMessage::Welcome(w))) => break w,
+            Ok(Some(_)) => continue,
+            other => panic!("no answer to open drill: {other:?}"),
+        }
+    };
+    assert!(welcome.realms.iter().any(|r| r.realm == drill && r.drill));
+    let seq = accepted(&director, &drill, team("DRILL-T", TeamKind::Hazchem)).await;
+    assert_eq!(seq, 1);
+    accepted(&director, &drill, incident("DRILL-INC")).await;
+
+    let mut wang = w.session("wang").await;
+    let mut live_mirror = Mirror::new(live.clone());
+    wang.subscribe(&live, 0).await.expect("subscribe");
+    follow_until(&mut wang, &mut live_mirror, 0).await;
+    assert!(live_mirror.state.teams.is_empty());
+    assert!(live_mirror.state.incidents.is_empty());
+    assert_eq!(w.relay.last_seq(&live), Some(0));
+    assert_eq!(w.relay.last_seq(&drill), Some(2));
+    w.relay.shutdown().await;
+}

@@ -1,0 +1,149 @@
+//! Shared set-up: data directories, users, clients, the relay binary.
+
+use client::{ClientConfig, Mirror, MirrorUpdate, Session, Trust};
+use domain::*;
+use protocol::{CommandOutcome, RealmId, ServerMessage};
+use relay::users::Users;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A fresh data directory under the system temp dir.
+pub fn data_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ecc-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Adds users and returns their tokens by name.
+pub fn add_users(data: &Path, users: &[(&str, Role)]) -> BTreeMap<String, String> {
+    let mut table = Users::load(data).expect("users load");
+    let tokens = users
+        .iter()
+        .map(|(name, role)| ((*name).to_owned(), table.add(name, *role).expect("add")))
+        .collect();
+    table.save(data).expect("users save");
+    tokens
+}
+
+/// Client settings for a user, pinned to the relay's fingerprint.
+pub fn client_config(addr: SocketAddr, fingerprint: &str, user: &str, token: &str) -> ClientConfig {
+    ClientConfig {
+        addr,
+        trust: Trust::Pinned(fingerprint.to_owned()),
+        user: user.into(),
+        token: token.into(),
+        device: format!("test-{user}"),
+        client: "system-tests".into(),
+    }
+}
+
+/// Relay settings for a test: loopback, any port, small segments.
+pub fn relay_config(data: &Path) -> relay::Config {
+    relay::Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        data: data.to_owned(),
+        segment_max_bytes: 16 * 1024,
+        checkpoint_every: 50,
+        ..relay::Config::default()
+    }
+}
+
+/// A team registration command.
+pub fn team(id: &str, kind: TeamKind) -> Command {
+    Command::RegisterTeam(Box::new(Team {
+        id: TeamId::new(id),
+        name: format!("队伍{id}"),
+        kind,
+        tier: 1,
+        capabilities: vec![],
+        headcount: 10,
+        equipment: vec![],
+        jurisdiction: JurisdictionId::new("长春市"),
+        home: GeoPoint::new(43.88, 125.32),
+        radio_ids: vec![format!("RADIO-{id}")],
+        status: TeamStatus::Available,
+        last_fix: None,
+    }))
+}
+
+/// An incident intake command, reported now.
+pub fn incident(id: &str) -> Command {
+    let now = Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0),
+    );
+    Command::OpenIncident(Box::new(command::IncidentIntake {
+        id: IncidentId::new(id),
+        title: "测试火情".into(),
+        sector: Sector::Fire,
+        position: GeoPoint::new(43.9, 125.3),
+        address: "长春市朝阳区".into(),
+        jurisdiction: JurisdictionId::new("长春市"),
+        enterprise: None,
+        source: IntakeSource::Phone,
+        occurred_at: now.plus(-60_000),
+        reported_at: now.plus(-1_000),
+        caller: "测试".into(),
+        casualties: Casualties::default(),
+        direct_loss_yuan: 0,
+        suggested_response_level: None,
+    }))
+}
+
+/// Sends a command and expects it accepted; returns its seq.
+pub async fn accepted(s: &Session, realm: &RealmId, cmd: Command) -> u64 {
+    match s.command(realm, cmd).await.expect("command answered") {
+        CommandOutcome::Accepted { seq } => seq,
+        other => panic!("expected acceptance, got {other:?}"),
+    }
+}
+
+/// Reads messages into the mirror until it reaches `seq`; panics on a gap
+/// or after the timeout.
+pub async fn follow_until(s: &mut Session, mirror: &mut Mirror, seq: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while mirror.last_seq < seq {
+        let msg = tokio::time::timeout_at(deadline, s.next_message())
+            .await
+            .unwrap_or_else(|_| panic!("stuck at seq {} waiting for {seq}", mirror.last_seq))
+            .expect("connection open");
+        match mirror.accept(&msg) {
+            MirrorUpdate::Gap { have, got } => panic!("gap: have {have}, got {got}"),
+            MirrorUpdate::Ignored => {
+                if let ServerMessage::Error { code, message } = msg {
+                    panic!("relay error {code:?}: {message}");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Path of the relay binary built next to this test.
+pub fn relay_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
+    let bin = dir.join("relay");
+    assert!(
+        bin.exists(),
+        "{} is missing: run the workspace tests (`cargo xtask test`) so the relay binary is built",
+        bin.display()
+    );
+    bin
+}
+
+/// A free UDP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
