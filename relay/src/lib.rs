@@ -8,6 +8,7 @@
 //! client, `realm` owns one realm's state and log on its own thread.
 
 pub mod config;
+pub mod export;
 pub mod identity;
 pub mod metrics;
 pub mod realm;

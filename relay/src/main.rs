@@ -41,6 +41,24 @@ enum Cmd {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Write a realm's ICS-214-style activity log as CSV and JSON lines
+    /// (from a stopped relay's data directory or a backup copy).
+    Export {
+        /// Data directory.
+        data: PathBuf,
+        /// Realm.
+        #[arg(long, default_value = "live")]
+        realm: String,
+        /// Earliest decision time, China Standard Time "YYYY-MM-DD HH:MM[:SS]".
+        #[arg(long)]
+        from: Option<String>,
+        /// Latest decision time, same format.
+        #[arg(long)]
+        to: Option<String>,
+        /// Output prefix: writes PREFIX.csv and PREFIX.jsonl.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check every realm's log: CRCs, hash chain and signed checkpoints.
     Verify {
         /// Data directory.
@@ -132,6 +150,36 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Verify { data, realm } => verify(&data, realm.as_deref()),
+        Cmd::Export {
+            data,
+            realm,
+            from,
+            to,
+            out,
+        } => {
+            let parse = |s: Option<String>, name: &str| -> Result<Option<domain::Timestamp>> {
+                s.map(|s| {
+                    domain::Timestamp::parse_cst(&s).ok_or_else(|| {
+                        anyhow::anyhow!("--{name} {s:?}: expected \"YYYY-MM-DD HH:MM[:SS]\"")
+                    })
+                })
+                .transpose()
+            };
+            let rows =
+                relay::export::activity_log(&data, &realm, parse(from, "from")?, parse(to, "to")?)?;
+            let csv = out.with_extension("csv");
+            let jsonl = out.with_extension("jsonl");
+            relay::export::write_csv(
+                &rows,
+                &mut std::io::BufWriter::new(std::fs::File::create(&csv)?),
+            )?;
+            relay::export::write_jsonl(
+                &rows,
+                &mut std::io::BufWriter::new(std::fs::File::create(&jsonl)?),
+            )?;
+            println!("{} rows: {} {}", rows.len(), csv.display(), jsonl.display());
+            Ok(())
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 struct World {
     relay: relay::ServerHandle,
+    data: std::path::PathBuf,
     tokens: std::collections::BTreeMap<String, String>,
 }
 
@@ -27,7 +28,11 @@ impl World {
         let relay = relay::Server::start(relay_config(&data))
             .await
             .expect("relay starts");
-        World { relay, tokens }
+        World {
+            relay,
+            data,
+            tokens,
+        }
     }
 
     async fn session(&self, user: &str) -> Session {
@@ -275,4 +280,58 @@ async fn a_drill_realm_never_reaches_live() {
     assert_eq!(w.relay.last_seq(&live), Some(0));
     assert_eq!(w.relay.last_seq(&drill), Some(2));
     w.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_activity_log_names_who_did_what_and_refuses_a_running_relay() {
+    let w = World::start("export").await;
+    let live = RealmId::live();
+    let admin = w.session("admin").await;
+    accepted(
+        &admin,
+        &live,
+        team("FR-1", TeamKind::GovernmentFullTimeFire),
+    )
+    .await;
+    let wang = w.session("wang").await;
+    accepted(&wang, &live, incident("INC-1")).await;
+    accepted(
+        &wang,
+        &live,
+        Command::IssueOrder {
+            order: OrderId::new("O-1"),
+            incident: IncidentId::new("INC-1"),
+            team: TeamId::new("FR-1"),
+            note: "立即出动".into(),
+            recommendation_shown: vec![],
+        },
+    )
+    .await;
+    let running = relay::export::activity_log(&w.data, "live", None, None);
+    assert!(running.is_err(), "exported from a log a relay holds open");
+
+    let data = w.data.clone();
+    w.relay.shutdown().await;
+    let rows = relay::export::activity_log(&data, "live", None, None).expect("exports");
+    assert_eq!(rows.len(), 3);
+    let order = &rows[2];
+    assert_eq!(
+        (order.seq, order.user.as_str(), order.role.as_str()),
+        (3, "wang", "值班员")
+    );
+    assert_eq!(order.device, "test-wang");
+    assert_eq!(order.details, "向 队伍FR-1 下达指令：立即出动");
+    let mut csv = Vec::new();
+    relay::export::write_csv(&rows, &mut csv).expect("csv");
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.starts_with("\u{feff}seq,time,user,role,device,action,details\n"));
+    assert!(
+        csv.lines()
+            .nth(3)
+            .is_some_and(|l| l.starts_with("3,") && l.contains("值班员"))
+    );
+    // A window that ends before everything exports nothing.
+    let none =
+        relay::export::activity_log(&data, "live", None, Some(Timestamp(0))).expect("exports");
+    assert!(none.is_empty());
 }

@@ -87,6 +87,38 @@ impl Timestamp {
         )
     }
 
+    /// Parses "YYYY-MM-DD HH:MM[:SS]" (or with a `T`) as China Standard Time.
+    pub fn parse_cst(text: &str) -> Option<Timestamp> {
+        let text = text.trim();
+        let (date, time) = text.split_once([' ', 'T'])?;
+        let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+        let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+        let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
+        let (h, min) = (t.next()??, t.next()??);
+        let sec = t.next().flatten().unwrap_or(0);
+        if d.next().is_some()
+            || t.next().is_some()
+            || !(1..=12).contains(&m)
+            || !(1..=31).contains(&day)
+            || !(0..24).contains(&h)
+            || !(0..60).contains(&min)
+            || !(0..60).contains(&sec)
+        {
+            return None;
+        }
+        // Howard Hinnant's days_from_civil.
+        let y2 = if m <= 2 { y - 1 } else { y };
+        let era = y2.div_euclid(400);
+        let yoe = y2.rem_euclid(400);
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        let ms = days * DAY + h * HOUR + min * MINUTE + sec * 1000 - CST_OFFSET;
+        let ts = Timestamp(ms);
+        (ts.to_cst().day == day as u32).then_some(ts)
+    }
+
     /// "19:40" in China Standard Time.
     pub fn cst_hm(self) -> String {
         let c = self.to_cst();
@@ -125,6 +157,21 @@ mod tests {
             Timestamp(1_709_164_800_000).cst_string(),
             "2024-02-29 08:00:00"
         );
+    }
+
+    #[test]
+    fn parse_cst_inverts_cst_string() {
+        for ms in [0, 1_795_451_400_000, 1_709_164_800_000, 1_763_900_123_000] {
+            let t = Timestamp(ms / 1000 * 1000);
+            assert_eq!(Timestamp::parse_cst(&t.cst_string()), Some(t));
+        }
+        assert_eq!(
+            Timestamp::parse_cst("2026-11-24T00:30"),
+            Some(Timestamp(1_795_451_400_000))
+        );
+        assert_eq!(Timestamp::parse_cst("2026-02-30 10:00"), None);
+        assert_eq!(Timestamp::parse_cst("2026-11-24 24:00"), None);
+        assert_eq!(Timestamp::parse_cst("yesterday"), None);
     }
 
     #[test]
