@@ -335,3 +335,37 @@ async fn the_activity_log_names_who_did_what_and_refuses_a_running_relay() {
         relay::export::activity_log(&data, "live", None, Some(Timestamp(0))).expect("exports");
     assert!(none.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_on_first_use_remembers_the_relay_and_refuses_an_impostor() {
+    let w = World::start("tofu").await;
+    let store = w.data.join("known_relays");
+    let mut cfg = client_config(w.relay.local_addr, "", "wang", &w.tokens["wang"]);
+    cfg.trust = client::Trust::FirstUse(store.clone());
+    Session::connect(&cfg)
+        .await
+        .expect("first use is trusted")
+        .close()
+        .await;
+    let known = std::fs::read_to_string(&store).expect("fingerprint remembered");
+    assert!(known.contains(&w.relay.fingerprint), "{known}");
+    Session::connect(&cfg)
+        .await
+        .expect("same relay again")
+        .close()
+        .await;
+
+    // Another relay (another identity) on the same address is refused.
+    let addr = w.relay.local_addr;
+    w.relay.shutdown().await;
+    let other = data_dir("tofu-impostor");
+    add_users(&other, &[("wang", Role::DutyOfficer)]);
+    let mut rc = relay_config(&other);
+    rc.listen = addr;
+    let impostor = relay::Server::start(rc).await.expect("impostor starts");
+    assert!(matches!(
+        Session::connect(&cfg).await,
+        Err(ClientError::Connection(_))
+    ));
+    impostor.shutdown().await;
+}
