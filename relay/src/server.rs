@@ -62,6 +62,28 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// Closes a drill realm: pending decisions are written, the realm stops
+    /// and is marked closed so it stays closed across restarts. Returns
+    /// false if it was not open.
+    pub fn close_realm(&self, id: &RealmId) -> Result<bool> {
+        let handle = self
+            .realms
+            .write()
+            .map_err(|_| anyhow::anyhow!("realm table poisoned"))?
+            .remove(id);
+        let Some(mut handle) = handle else {
+            return Ok(false);
+        };
+        handle.stop();
+        let marker = realm::realm_dir(&self.config.data, id).join("closed");
+        std::fs::write(&marker, b"closed\n")?;
+        std::fs::File::open(&marker)?.sync_all()?;
+        info!(realm = %id.0, "drill realm closed");
+        Ok(true)
+    }
+}
+
 /// Entry point.
 pub struct Server;
 
@@ -103,7 +125,8 @@ impl Server {
         let realms_dir = config.data.join("realms");
         for entry in std::fs::read_dir(&realms_dir)?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with("drill-") && realm::valid_name(&name) {
+            let closed = entry.path().join("closed").exists();
+            if name.starts_with("drill-") && realm::valid_name(&name) && !closed {
                 shared.open_realm(RealmId(name), RealmKind::Drill)?;
             }
         }

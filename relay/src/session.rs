@@ -190,6 +190,18 @@ pub async fn run(conn: quinn::Connection, shared: Arc<Shared>, session: u64) {
                         Err((code, message)) => ServerMessage::Error { code, message },
                     });
                 }
+                ClientMessage::CloseDrill { realm } => {
+                    let reply = close_drill(&shared, &actor, &realm);
+                    let _ = control_tx.send(match reply {
+                        Ok(()) => ServerMessage::Welcome(Welcome {
+                            protocol_version: PROTOCOL_VERSION,
+                            relay: shared.config.name.clone(),
+                            role: actor.role,
+                            realms: realm_infos(&shared),
+                        }),
+                        Err((code, message)) => ServerMessage::Error { code, message },
+                    });
+                }
                 ClientMessage::Ping { nonce } => {
                     let _ = control_tx.send(ServerMessage::Pong { nonce });
                 }
@@ -284,6 +296,29 @@ fn open_drill(shared: &Shared, actor: &Actor, realm: &RealmId) -> Result<(), (Er
     shared
         .open_realm(realm.clone(), RealmKind::Drill)
         .map_err(|e| (ErrorCode::Internal, format!("{e:#}")))
+}
+
+fn close_drill(shared: &Shared, actor: &Actor, realm: &RealmId) -> Result<(), (ErrorCode, String)> {
+    if actor.role != Role::DrillDirector {
+        return Err((
+            ErrorCode::Forbidden,
+            "only a drill director closes a drill".into(),
+        ));
+    }
+    if !realm.0.starts_with("drill-") {
+        return Err((
+            ErrorCode::Forbidden,
+            "only drill realms can be closed".into(),
+        ));
+    }
+    match shared.close_realm(realm) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err((
+            ErrorCode::UnknownRealm,
+            format!("no open realm {}", realm.0),
+        )),
+        Err(e) => Err((ErrorCode::Internal, format!("{e:#}"))),
+    }
 }
 
 async fn write_loop(

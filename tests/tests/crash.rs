@@ -19,8 +19,13 @@ struct RelayProcess {
 
 /// Small segments so the log has closed segments to tamper with.
 fn write_config(data: &Path) -> std::path::PathBuf {
+    write_config_with(data, "")
+}
+
+fn write_config_with(data: &Path, extra: &str) -> std::path::PathBuf {
     let path = data.with_extension("toml");
-    std::fs::write(&path, "segment_max_bytes = 16384\ncheckpoint_every = 50\n").expect("config");
+    let text = format!("segment_max_bytes = 16384\ncheckpoint_every = 50\n{extra}");
+    std::fs::write(&path, text).expect("config");
     path
 }
 
@@ -266,4 +271,91 @@ fn tamper_is_caught(data: &Path) {
         err.contains(&name),
         "refusal does not name the segment: {err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_and_sigterm_shuts_down_cleanly() {
+    let data = data_dir("sigterm");
+    let tokens = add_users(&data, &[("admin", Role::Admin)]);
+    let metrics_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    write_config_with(
+        &data,
+        &format!("metrics_listen = \"127.0.0.1:{metrics_port}\"\n"),
+    );
+    let port = free_port();
+    let mut child = Process::new(relay_binary())
+        .arg("serve")
+        .arg("--config")
+        .arg(data.with_extension("toml"))
+        .arg("--data")
+        .arg(&data)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("relay starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("address line");
+    let fingerprint = line
+        .split_whitespace()
+        .nth(3)
+        .expect("fingerprint")
+        .to_owned();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let admin = Session::connect(&client_config(
+        addr,
+        &fingerprint,
+        "admin",
+        &tokens["admin"],
+    ))
+    .await
+    .expect("connects");
+    accepted(&admin, &RealmId::live(), team("M-1", TeamKind::Medical)).await;
+
+    let body = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s =
+            std::net::TcpStream::connect(("127.0.0.1", metrics_port)).expect("metrics port");
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            .expect("request");
+        let mut body = String::new();
+        s.read_to_string(&mut body).expect("response");
+        body
+    })
+    .await
+    .expect("metrics read");
+    assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+    assert!(
+        body.contains("relay_connections{role=\"Admin\"} 1"),
+        "{body}"
+    );
+    assert!(body.contains("relay_decisions_total 1"), "{body}");
+    assert!(body.contains("relay_commit_seconds_count 1"), "{body}");
+
+    let pid = child.id().to_string();
+    let status = Process::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "relay ignored SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "relay exited with {exit}");
+    let (ok, report) = verify(&data);
+    assert!(ok, "{report}");
+    drop(admin);
 }

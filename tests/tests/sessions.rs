@@ -279,6 +279,37 @@ async fn a_drill_realm_never_reaches_live() {
     assert!(live_mirror.state.incidents.is_empty());
     assert_eq!(w.relay.last_seq(&live), Some(0));
     assert_eq!(w.relay.last_seq(&drill), Some(2));
+
+    // Closing the drill: no more commands, the log stays on disk.
+    director
+        .send(&ClientMessage::CloseDrill {
+            realm: drill.clone(),
+        })
+        .await
+        .expect("sent");
+    let welcome = loop {
+        match tokio::time::timeout(Duration::from_secs(10), director.next_message()).await {
+            Ok(Some(ServerMessage::Welcome(w))) => break w,
+            Ok(Some(_)) => continue,
+            other => panic!("no answer to close drill: {other:?}"),
+        }
+    };
+    assert!(!welcome.realms.iter().any(|r| r.realm == drill));
+    let r = director
+        .command(&drill, team("LATE", TeamKind::Medical))
+        .await
+        .expect("answered");
+    assert!(
+        matches!(
+            r,
+            CommandOutcome::Failed {
+                code: ErrorCode::UnknownRealm,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    assert!(w.data.join("realms").join(&drill.0).join("closed").exists());
     w.relay.shutdown().await;
 }
 

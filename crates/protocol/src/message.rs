@@ -62,6 +62,12 @@ pub enum ClientMessage {
         /// Realm to create.
         realm: RealmId,
     },
+    /// Close a drill realm (drill director only): it stops accepting
+    /// commands; its log stays as the drill's record.
+    CloseDrill {
+        /// Realm to close.
+        realm: RealmId,
+    },
     /// Liveness check.
     Ping {
         /// Echoed in the pong.

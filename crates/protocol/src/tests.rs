@@ -78,6 +78,9 @@ fn every_client_message() -> Vec<ClientMessage> {
         ClientMessage::OpenDrill {
             realm: RealmId("drill-20261123-a".into()),
         },
+        ClientMessage::CloseDrill {
+            realm: RealmId("drill-20261123-a".into()),
+        },
         ClientMessage::Ping { nonce: u64::MAX },
     ]
 }
@@ -273,7 +276,7 @@ proptest! {
     }
 
     #[test]
-    fn corrupting_a_valid_frame_never_panics(idx in 0usize..4096, val in any::<u8>(), which in 0usize..6) {
+    fn corrupting_a_valid_frame_never_panics(idx in 0usize..4096, val in any::<u8>(), which in 0usize..8) {
         let msgs = every_client_message();
         let mut bytes = encode(&msgs[which % msgs.len()], Limits::FROM_CLIENT).expect("encodes");
         let i = idx % bytes.len();
