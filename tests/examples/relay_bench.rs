@@ -174,10 +174,10 @@ async fn fanout(radios: usize, consoles: usize, seconds: u64) {
                     }
                     _ => {}
                 }
-                if local.len() >= 4096 {
-                    if let Ok(mut l) = lat.lock() {
-                        l.append(&mut local);
-                    }
+                if local.len() >= 4096
+                    && let Ok(mut l) = lat.lock()
+                {
+                    l.append(&mut local);
                 }
             }
             if let Ok(mut l) = lat.lock() {
