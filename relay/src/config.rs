@@ -25,6 +25,8 @@ pub struct Config {
     pub snapshot_every: u64,
     /// Sign a checkpoint every this many decisions.
     pub checkpoint_every: u64,
+    /// …and at least this often (seconds) while new decisions exist.
+    pub checkpoint_interval_s: u64,
     /// Seconds without traffic before a connection is dropped.
     pub idle_timeout_s: u64,
     /// Start a new log segment past this size.
@@ -44,6 +46,7 @@ impl Default for Config {
             snapshot_threshold: 1024,
             snapshot_every: 10_000,
             checkpoint_every: 1000,
+            checkpoint_interval_s: 60,
             idle_timeout_s: 30,
             segment_max_bytes: 64 << 20,
             metrics_listen: None,

@@ -35,6 +35,10 @@ pub struct Metrics {
     commits: AtomicU64,
     commit_buckets: [AtomicU64; 10],
     commit_micros_sum: AtomicU64,
+    /// Deepest subscriber queue per realm after the last broadcast.
+    queue_depth: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Last durable seq per realm.
+    last_seq: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 fn role_index(role: Role) -> usize {
@@ -73,6 +77,17 @@ impl Metrics {
         }
     }
 
+    /// After a broadcast: the realm's last seq and its slowest subscriber's
+    /// queue depth (decisions sent but not yet written to the connection).
+    pub fn realm_progress(&self, realm: &str, last_seq: u64, deepest_queue: u64) {
+        if let Ok(mut m) = self.queue_depth.lock() {
+            m.insert(realm.to_owned(), deepest_queue);
+        }
+        if let Ok(mut m) = self.last_seq.lock() {
+            m.insert(realm.to_owned(), last_seq);
+        }
+    }
+
     /// The metrics in Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -94,6 +109,17 @@ impl Metrics {
                 "# TYPE {name} counter\n{name} {}",
                 v.load(Ordering::Relaxed)
             );
+        }
+        for (name, map) in [
+            ("relay_realm_last_seq", &self.last_seq),
+            ("relay_subscriber_queue_max", &self.queue_depth),
+        ] {
+            let _ = writeln!(out, "# TYPE {name} gauge");
+            if let Ok(m) = map.lock() {
+                for (realm, v) in m.iter() {
+                    let _ = writeln!(out, "{name}{{realm=\"{realm}\"}} {v}");
+                }
+            }
         }
         let _ = writeln!(out, "# TYPE relay_commit_seconds histogram");
         let mut cumulative = 0;
@@ -155,7 +181,16 @@ mod tests {
         m.committed(Duration::from_millis(3));
         m.committed(Duration::from_millis(40));
         m.connection(Role::DutyOfficer, 1);
+        m.realm_progress("live", 42, 7);
         let text = m.render();
+        assert!(
+            text.contains("relay_realm_last_seq{realm=\"live\"} 42"),
+            "{text}"
+        );
+        assert!(
+            text.contains("relay_subscriber_queue_max{realm=\"live\"} 7"),
+            "{text}"
+        );
         assert!(
             text.contains("relay_commit_seconds_bucket{le=\"0.0005\"} 1"),
             "{text}"

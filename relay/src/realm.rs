@@ -78,6 +78,8 @@ pub struct RealmOptions {
     pub snapshot_every: u64,
     /// Checkpoint every this many decisions.
     pub checkpoint_every: u64,
+    /// …and at least this often while there are new decisions.
+    pub checkpoint_interval: Duration,
     /// Segment size limit.
     pub segment_max_bytes: u64,
 }
@@ -188,6 +190,7 @@ pub fn start(
         since_snapshot: 0,
         last_seq: last_seq.clone(),
         metrics,
+        last_checkpoint: std::time::Instant::now(),
     };
     let thread = std::thread::Builder::new()
         .name(format!("realm-{}", id.0))
@@ -236,6 +239,7 @@ struct Worker {
     since_snapshot: u64,
     last_seq: Arc<AtomicU64>,
     metrics: Arc<crate::metrics::Metrics>,
+    last_checkpoint: std::time::Instant,
 }
 
 fn wall_clock() -> i64 {
@@ -252,6 +256,7 @@ impl Worker {
                 Ok(r) => r,
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {
                     self.time_out_orders();
+                    self.checkpoint_if_due();
                     continue;
                 }
                 Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
@@ -296,6 +301,24 @@ impl Worker {
             }
             self.commit(&mut pending);
             self.time_out_orders();
+            self.checkpoint_if_due();
+        }
+    }
+
+    /// Signs a checkpoint when decisions arrived since the last one and the
+    /// interval has passed, so a quiet night still gets signed evidence.
+    fn checkpoint_if_due(&mut self) {
+        if self.failed || self.ledger.last_seq() == self.ledger.last_checkpoint_seq() {
+            self.last_checkpoint = std::time::Instant::now();
+            return;
+        }
+        if self.last_checkpoint.elapsed() < self.opts.checkpoint_interval {
+            return;
+        }
+        self.last_checkpoint = std::time::Instant::now();
+        let now = self.now();
+        if let Err(e) = self.ledger.checkpoint(now.0) {
+            error!(realm = %self.id.0, "cannot write checkpoint: {e}");
         }
     }
 
@@ -407,6 +430,14 @@ impl Worker {
             }
             self.since_snapshot += 1;
         }
+        let deepest = self
+            .subs
+            .iter()
+            .map(|s| s.frames.max_capacity() - s.frames.capacity())
+            .max()
+            .unwrap_or(0);
+        self.metrics
+            .realm_progress(&self.id.0, self.ledger.last_seq(), deepest as u64);
         if self.since_snapshot >= self.opts.snapshot_every {
             self.snapshot();
         }

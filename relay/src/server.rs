@@ -36,6 +36,7 @@ impl Shared {
             snapshot_threshold: self.config.snapshot_threshold,
             snapshot_every: self.config.snapshot_every,
             checkpoint_every: self.config.checkpoint_every,
+            checkpoint_interval: Duration::from_secs(self.config.checkpoint_interval_s),
             segment_max_bytes: self.config.segment_max_bytes,
         }
     }

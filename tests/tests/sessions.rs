@@ -400,3 +400,65 @@ async fn trust_on_first_use_remembers_the_relay_and_refuses_an_impostor() {
     ));
     impostor.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_rides_out_a_relay_restart_without_gaps() {
+    let data = data_dir("follower");
+    let tokens = add_users(&data, &[("admin", Role::Admin), ("li", Role::Observer)]);
+    let mut rc = relay_config(&data);
+    rc.checkpoint_every = 1_000_000;
+    rc.checkpoint_interval_s = 1;
+    let relay = relay::Server::start(rc.clone()).await.expect("relay");
+    let addr = relay.local_addr;
+    let fp = relay.fingerprint.clone();
+    let live = RealmId::live();
+    let mut follower =
+        client::Follower::new(client_config(addr, &fp, "li", &tokens["li"]), live.clone());
+    assert_eq!(
+        follower.next().await.expect("subscribes"),
+        client::FollowEvent::Subscribed { from: 0 }
+    );
+    let admin = Session::connect(&client_config(addr, &fp, "admin", &tokens["admin"]))
+        .await
+        .expect("admin");
+    for i in 0..3 {
+        accepted(&admin, &live, team(&format!("A{i}"), TeamKind::Medical)).await;
+    }
+    while follower.mirror().last_seq < 3 {
+        follower.next().await.expect("follows");
+    }
+    // Quiet for longer than the checkpoint interval: a checkpoint is signed.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    drop(admin);
+    relay.shutdown().await;
+    let report = ledger::verify(
+        &data.join("realms").join("live"),
+        &relay::identity::ledger_verifying_key(&data).expect("key"),
+    )
+    .expect("verifies");
+    assert_eq!(report.last_checkpoint, Some(3), "no time-based checkpoint");
+
+    rc.listen = addr;
+    let relay = relay::Server::start(rc).await.expect("restarts");
+    let admin = Session::connect(&client_config(addr, &fp, "admin", &tokens["admin"]))
+        .await
+        .expect("admin again");
+    for i in 3..5 {
+        accepted(&admin, &live, team(&format!("A{i}"), TeamKind::Medical)).await;
+    }
+    let mut resubscribed = None;
+    while follower.mirror().last_seq < 5 {
+        match tokio::time::timeout(Duration::from_secs(30), follower.next())
+            .await
+            .expect("follower recovers")
+            .expect("not refused")
+        {
+            client::FollowEvent::Subscribed { from } => resubscribed = Some(from),
+            client::FollowEvent::Applied(seq) => assert!(seq > 3),
+            client::FollowEvent::Notice(_) => {}
+        }
+    }
+    assert_eq!(resubscribed, Some(3), "resumed from its last seq");
+    assert_eq!(follower.mirror().state.teams.len(), 5);
+    relay.shutdown().await;
+}
