@@ -393,7 +393,7 @@ async fn trust_on_first_use_remembers_the_relay_and_refuses_an_impostor() {
     add_users(&other, &[("wang", Role::DutyOfficer)]);
     let mut rc = relay_config(&other);
     rc.listen = addr;
-    let impostor = relay::Server::start(rc).await.expect("impostor starts");
+    let impostor = start_on_same_address(rc).await;
     assert!(matches!(
         Session::connect(&cfg).await,
         Err(ClientError::Connection(_))
@@ -439,7 +439,7 @@ async fn a_follower_rides_out_a_relay_restart_without_gaps() {
     assert_eq!(report.last_checkpoint, Some(3), "no time-based checkpoint");
 
     rc.listen = addr;
-    let relay = relay::Server::start(rc).await.expect("restarts");
+    let relay = start_on_same_address(rc).await;
     let admin = Session::connect(&client_config(addr, &fp, "admin", &tokens["admin"]))
         .await
         .expect("admin again");

@@ -147,3 +147,19 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("free port")
 }
+
+/// Starts a relay on an address a relay just gave up: the old socket may
+/// linger for a moment after shutdown, so retry for up to five seconds.
+pub async fn start_on_same_address(cfg: relay::Config) -> relay::ServerHandle {
+    let mut tries = 0;
+    loop {
+        match relay::Server::start(cfg.clone()).await {
+            Ok(r) => return r,
+            Err(_) if tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("relay does not start on {}: {e:#}", cfg.listen),
+        }
+    }
+}
