@@ -108,23 +108,12 @@ impl walkers::Plugin for Layers<'_> {
             hits.push(Hit {
                 at: p,
                 selection: None,
-                tooltip: format!("危险源 {}\n{} · {:?}", h.name, h.kind, h.risk),
+                tooltip: format!("危险源 {}\n{} · {}", h.name, h.kind, h.risk.zh()),
             });
         }
         for sh in s.shelters.values() {
             let p = screen(sh.position);
-            painter.rect_filled(
-                Rect::from_center_size(p, Vec2::splat(11.0)),
-                2.0,
-                Color32::from_rgb(0x2e, 0x7d, 0x32),
-            );
-            painter.text(
-                p,
-                Align2::CENTER_CENTER,
-                "避",
-                FontId::proportional(9.0),
-                Color32::WHITE,
-            );
+            square_marker(&painter, p, Color32::from_rgb(0x2e, 0x7d, 0x32), "避");
             hits.push(Hit {
                 at: p,
                 selection: None,
@@ -133,18 +122,7 @@ impl walkers::Plugin for Layers<'_> {
         }
         for d in s.depots.values() {
             let p = screen(d.position);
-            painter.rect_filled(
-                Rect::from_center_size(p, Vec2::splat(12.0)),
-                2.0,
-                Color32::from_rgb(0x8d, 0x6e, 0x63),
-            );
-            painter.text(
-                p,
-                Align2::CENTER_CENTER,
-                "储",
-                FontId::proportional(9.0),
-                Color32::WHITE,
-            );
+            square_marker(&painter, p, Color32::from_rgb(0x8d, 0x6e, 0x63), "储");
             let lines: Vec<String> = d
                 .stock
                 .values()
@@ -265,6 +243,18 @@ impl walkers::Plugin for Layers<'_> {
         }
         scale_bar(&painter, response.rect, projector);
     }
+}
+
+/// A small square with one character: 避 shelter, 储 depot.
+fn square_marker(painter: &egui::Painter, p: Pos2, fill: Color32, glyph: &str) {
+    painter.rect_filled(Rect::from_center_size(p, Vec2::splat(12.0)), 2.0, fill);
+    painter.text(
+        p,
+        Align2::CENTER_CENTER,
+        glyph,
+        FontId::proportional(9.0),
+        Color32::WHITE,
+    );
 }
 
 fn team_position(t: &Team) -> GeoPoint {

@@ -65,24 +65,24 @@ pub fn grade(g: AccidentGrade) -> Color32 {
     }
 }
 
-/// Warning colour as painted.
+/// Warning colour as painted (the same red/orange/yellow/blue as grades).
 pub fn warning(w: WarningColour) -> Color32 {
-    match w {
-        WarningColour::Red => Color32::from_rgb(0xe5, 0x39, 0x35),
-        WarningColour::Orange => Color32::from_rgb(0xfb, 0x8c, 0x00),
-        WarningColour::Yellow => Color32::from_rgb(0xfd, 0xd8, 0x35),
-        WarningColour::Blue => Color32::from_rgb(0x42, 0xa5, 0xf5),
-    }
+    grade(match w {
+        WarningColour::Red => AccidentGrade::EspeciallyMajor,
+        WarningColour::Orange => AccidentGrade::Major,
+        WarningColour::Yellow => AccidentGrade::Larger,
+        WarningColour::Blue => AccidentGrade::Ordinary,
+    })
 }
 
 /// Hazard risk colour as painted.
 pub fn risk(r: RiskColour) -> Color32 {
-    match r {
-        RiskColour::Red => Color32::from_rgb(0xe5, 0x39, 0x35),
-        RiskColour::Orange => Color32::from_rgb(0xfb, 0x8c, 0x00),
-        RiskColour::Yellow => Color32::from_rgb(0xfd, 0xd8, 0x35),
-        RiskColour::Blue => Color32::from_rgb(0x42, 0xa5, 0xf5),
-    }
+    grade(match r {
+        RiskColour::Red => AccidentGrade::EspeciallyMajor,
+        RiskColour::Orange => AccidentGrade::Major,
+        RiskColour::Yellow => AccidentGrade::Larger,
+        RiskColour::Blue => AccidentGrade::Ordinary,
+    })
 }
 
 /// Team status colour.

@@ -2,7 +2,6 @@
 //! ed25519 key that signs ledger checkpoints. Created on first start.
 
 use anyhow::{Context, Result};
-use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -85,14 +84,7 @@ impl Identity {
     }
 }
 
-/// SHA-256 fingerprint of a DER certificate, colon-separated upper-case hex.
-pub fn fingerprint(cert_der: &[u8]) -> String {
-    Sha256::digest(cert_der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
+pub use protocol::fingerprint;
 
 /// The checkpoint verifying key stored in a data directory.
 pub fn ledger_verifying_key(data: &Path) -> Result<ed25519_dalek::VerifyingKey> {

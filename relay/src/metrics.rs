@@ -15,15 +15,7 @@ const BUCKETS: [f64; 10] = [
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.5,
 ];
 
-const ROLES: [Role; 7] = [
-    Role::Commander,
-    Role::DutyOfficer,
-    Role::Observer,
-    Role::FieldGateway,
-    Role::DrillDirector,
-    Role::Admin,
-    Role::System,
-];
+const ROLES: [Role; 7] = Role::ALL;
 
 /// Counters shared by sessions and realms.
 #[derive(Default)]

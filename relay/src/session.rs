@@ -85,12 +85,7 @@ pub async fn run(conn: quinn::Connection, shared: Arc<Shared>, session: u64) {
                 match hello(&shared, msg) {
                     Ok(a) => {
                         info!(%remote, user = %a.user, role = ?a.role, device = %a.device, "authenticated");
-                        let _ = control_tx.send(ServerMessage::Welcome(Welcome {
-                            protocol_version: PROTOCOL_VERSION,
-                            relay: shared.config.name.clone(),
-                            role: a.role,
-                            realms: realm_infos(&shared),
-                        }));
+                        let _ = control_tx.send(welcome(&shared, &a));
                         shared.metrics.connection(a.role, 1);
                         authed = Some(Authed { actor: a });
                         continue;
@@ -180,27 +175,11 @@ pub async fn run(conn: quinn::Connection, shared: Arc<Shared>, session: u64) {
                 }
                 ClientMessage::OpenDrill { realm } => {
                     let reply = open_drill(&shared, &actor, &realm);
-                    let _ = control_tx.send(match reply {
-                        Ok(()) => ServerMessage::Welcome(Welcome {
-                            protocol_version: PROTOCOL_VERSION,
-                            relay: shared.config.name.clone(),
-                            role: actor.role,
-                            realms: realm_infos(&shared),
-                        }),
-                        Err((code, message)) => ServerMessage::Error { code, message },
-                    });
+                    let _ = control_tx.send(realms_or_error(&shared, &actor, reply));
                 }
                 ClientMessage::CloseDrill { realm } => {
                     let reply = close_drill(&shared, &actor, &realm);
-                    let _ = control_tx.send(match reply {
-                        Ok(()) => ServerMessage::Welcome(Welcome {
-                            protocol_version: PROTOCOL_VERSION,
-                            relay: shared.config.name.clone(),
-                            role: actor.role,
-                            realms: realm_infos(&shared),
-                        }),
-                        Err((code, message)) => ServerMessage::Error { code, message },
-                    });
+                    let _ = control_tx.send(realms_or_error(&shared, &actor, reply));
                 }
                 ClientMessage::Ping { nonce } => {
                     let _ = control_tx.send(ServerMessage::Pong { nonce });
@@ -260,6 +239,28 @@ fn with_realm(
     match shared.realms.read() {
         Ok(realms) => realms.get(realm).is_some_and(f),
         Err(_) => false,
+    }
+}
+
+/// The welcome: who the user is here and which realms exist. Also the
+/// answer to opening or closing a drill, so the client sees the new list.
+fn welcome(shared: &Shared, actor: &Actor) -> ServerMessage {
+    ServerMessage::Welcome(Welcome {
+        protocol_version: PROTOCOL_VERSION,
+        relay: shared.config.name.clone(),
+        role: actor.role,
+        realms: realm_infos(shared),
+    })
+}
+
+fn realms_or_error(
+    shared: &Shared,
+    actor: &Actor,
+    result: Result<(), (ErrorCode, String)>,
+) -> ServerMessage {
+    match result {
+        Ok(()) => welcome(shared, actor),
+        Err((code, message)) => ServerMessage::Error { code, message },
     }
 }
 

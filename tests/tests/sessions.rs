@@ -238,6 +238,17 @@ async fn raw_exchange(w: &World, bytes: &[u8]) -> Option<ServerMessage> {
     None
 }
 
+/// The relay's answer to opening or closing a drill: a fresh welcome.
+async fn next_welcome(s: &mut Session) -> protocol::Welcome {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), s.next_message()).await {
+            Ok(Some(ServerMessage::Welcome(w))) => return w,
+            Ok(Some(_)) => continue,
+            other => panic!("no welcome: {other:?}"),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drill_realm_never_reaches_live() {
     let w = World::start("drill").await;
@@ -259,13 +270,7 @@ async fn a_drill_realm_never_reaches_live() {
         })
         .await
         .expect("sent");
-    let welcome = loop {
-        match tokio::time::timeout(Duration::from_secs(10), director.next_message()).await {
-            Ok(Some(ServerMessage::Welcome(w))) => break w,
-            Ok(Some(_)) => continue,
-            other => panic!("no answer to open drill: {other:?}"),
-        }
-    };
+    let welcome = next_welcome(&mut director).await;
     assert!(welcome.realms.iter().any(|r| r.realm == drill && r.drill));
     let seq = accepted(&director, &drill, team("DRILL-T", TeamKind::Hazchem)).await;
     assert_eq!(seq, 1);
@@ -287,13 +292,7 @@ async fn a_drill_realm_never_reaches_live() {
         })
         .await
         .expect("sent");
-    let welcome = loop {
-        match tokio::time::timeout(Duration::from_secs(10), director.next_message()).await {
-            Ok(Some(ServerMessage::Welcome(w))) => break w,
-            Ok(Some(_)) => continue,
-            other => panic!("no answer to close drill: {other:?}"),
-        }
-    };
+    let welcome = next_welcome(&mut director).await;
     assert!(!welcome.realms.iter().any(|r| r.realm == drill));
     let r = director
         .command(&drill, team("LATE", TeamKind::Medical))

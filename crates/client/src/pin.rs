@@ -5,7 +5,6 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, Error, SignatureScheme};
-use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -20,14 +19,7 @@ pub enum Trust {
     FirstUse(PathBuf),
 }
 
-/// SHA-256 fingerprint of a DER certificate, colon-separated upper-case hex.
-pub fn fingerprint(cert_der: &[u8]) -> String {
-    Sha256::digest(cert_der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
+pub use protocol::fingerprint;
 
 fn normalize(fp: &str) -> String {
     fp.chars()

@@ -25,6 +25,17 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role.
+    pub const ALL: [Role; 7] = [
+        Role::Commander,
+        Role::DutyOfficer,
+        Role::Observer,
+        Role::FieldGateway,
+        Role::DrillDirector,
+        Role::Admin,
+        Role::System,
+    ];
+
     /// Chinese name.
     pub fn zh(self) -> &'static str {
         match self {

@@ -18,6 +18,18 @@ pub enum RiskColour {
     Blue,
 }
 
+impl RiskColour {
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            RiskColour::Red => "红色·重大风险",
+            RiskColour::Orange => "橙色·较大风险",
+            RiskColour::Yellow => "黄色·一般风险",
+            RiskColour::Blue => "蓝色·低风险",
+        }
+    }
+}
+
 /// A major hazard source (重大危险源) or other monitored risk point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HazardSource {

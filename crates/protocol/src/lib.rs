@@ -18,5 +18,16 @@ pub const PROTOCOL_VERSION: u16 = 1;
 /// QUIC ALPN identifier; carries the protocol version.
 pub const ALPN: &[u8] = b"ecc/1";
 
+/// SHA-256 fingerprint of the relay's DER certificate, as the relay prints
+/// it and clients pin it: colon-separated upper-case hex ("AB:CD:…").
+pub fn fingerprint(cert_der: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(cert_der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 #[cfg(test)]
 mod tests;

@@ -9,15 +9,7 @@ use std::collections::BTreeMap;
 const TEAMS: [&str; 3] = ["HZ-1", "FR-1", "MD-1"];
 const DEPOTS: [&str; 2] = ["D-1", "D-2"];
 const ITEMS: [&str; 4] = ["foam", "sandbag", "suit", "pump"];
-const ROLES: [Role; 7] = [
-    Role::Commander,
-    Role::DutyOfficer,
-    Role::Observer,
-    Role::FieldGateway,
-    Role::DrillDirector,
-    Role::Admin,
-    Role::System,
-];
+const ROLES: [Role; 7] = Role::ALL;
 
 /// A command drawn from small id pools so that sequences collide often.
 #[derive(Debug, Clone)]
