@@ -21,7 +21,8 @@ use tracing::{error, info, warn};
 /// A frame ready to write to a client: encoded once, shared by every subscriber.
 pub type Frame = Arc<[u8]>;
 
-/// Largest batch decided and written as one group commit.
+/// Largest batch decided and written as one group commit. A batch reaches
+/// every subscriber queue at once, so it is also kept to half a queue.
 const MAX_BATCH: usize = 1024;
 
 /// Where a session wants a realm's decisions delivered.
@@ -82,6 +83,8 @@ pub struct RealmOptions {
     pub checkpoint_interval: Duration,
     /// Segment size limit.
     pub segment_max_bytes: u64,
+    /// Capacity of each subscriber's queue.
+    pub subscriber_queue: usize,
 }
 
 /// A running realm.
@@ -261,8 +264,9 @@ impl Worker {
                 }
                 Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
             };
+            let max_batch = MAX_BATCH.min(self.opts.subscriber_queue / 2).max(1);
             let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
+            while batch.len() < max_batch {
                 match rx.try_recv() {
                     Ok(r) => batch.push(r),
                     Err(_) => break,

@@ -38,6 +38,7 @@ impl Shared {
             checkpoint_every: self.config.checkpoint_every,
             checkpoint_interval: Duration::from_secs(self.config.checkpoint_interval_s),
             segment_max_bytes: self.config.segment_max_bytes,
+            subscriber_queue: self.config.subscriber_queue,
         }
     }
 

@@ -461,3 +461,140 @@ async fn a_follower_rides_out_a_relay_restart_without_gaps() {
     assert_eq!(follower.mirror().state.teams.len(), 5);
     relay.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_subscriber_alone_is_told_to_resync_and_can_resume() {
+    let data = data_dir("slow");
+    let tokens = add_users(
+        &data,
+        &[
+            ("admin", Role::Admin),
+            ("li", Role::Observer),
+            ("slow", Role::Observer),
+        ],
+    );
+    let mut rc = relay_config(&data);
+    rc.subscriber_queue = 2048;
+    rc.segment_max_bytes = 64 << 20;
+    let relay = relay::Server::start(rc).await.expect("relay");
+    let (addr, fp) = (relay.local_addr, relay.fingerprint.clone());
+    let live = RealmId::live();
+
+    // The slow console subscribes and then stops reading.
+    let slow_cfg = client_config(addr, &fp, "slow", &tokens["slow"]);
+    let conn = client::raw_connection(&slow_cfg).await.expect("connects");
+    let (mut send, mut recv) = conn.open_bi().await.expect("stream");
+    for msg in [
+        ClientMessage::Hello(protocol::Hello {
+            protocol_version: protocol::PROTOCOL_VERSION,
+            client: "slow".into(),
+            user: "slow".into(),
+            token: tokens["slow"].clone(),
+            device: "slow".into(),
+        }),
+        ClientMessage::Subscribe {
+            realm: live.clone(),
+            from_seq: 0,
+        },
+    ] {
+        let frame = protocol::encode(&msg, protocol::Limits::FROM_CLIENT).expect("encodes");
+        send.write_all(&frame).await.expect("writes");
+    }
+    let mut li = Session::connect(&client_config(addr, &fp, "li", &tokens["li"]))
+        .await
+        .expect("li");
+    li.subscribe(&live, 0).await.expect("subscribe");
+    let mut mirror = Mirror::new(live.clone());
+    follow_until(&mut li, &mut mirror, 0).await;
+
+    // A flood larger than the QUIC window plus the queue.
+    let admin = std::sync::Arc::new(
+        Session::connect(&client_config(addr, &fp, "admin", &tokens["admin"]))
+            .await
+            .expect("admin"),
+    );
+    let total = 12_000;
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let (admin, live) = (admin.clone(), live.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in (w..total).step_by(8) {
+                accepted(&admin, &live, team(&format!("F{i:05}"), TeamKind::CivilNgo)).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("flood");
+    }
+    let last = total as u64;
+    // The fast console got everything, in order, with no gap.
+    follow_until(&mut li, &mut mirror, last).await;
+    assert_eq!(mirror.state.teams.len(), total);
+
+    // The slow one reads what was queued for it: decisions in order, then a resync.
+    let mut decoder = protocol::FrameDecoder::new(protocol::Limits::FROM_RELAY);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut have = 0u64;
+    let mut resync = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while resync.is_none() {
+        let n = tokio::time::timeout_at(deadline, recv.read(&mut buf))
+            .await
+            .expect("no resync notice arrived")
+            .expect("read")
+            .expect("stream open");
+        decoder.push(&buf[..n]);
+        while let Some(msg) = decoder
+            .next_message::<ServerMessage>()
+            .expect("valid frames")
+        {
+            match msg {
+                ServerMessage::Decision { seq, .. } => {
+                    assert_eq!(seq, have + 1, "gap before the resync notice");
+                    have = seq;
+                }
+                ServerMessage::Resync { sent_up_to, .. } => resync = Some(sent_up_to),
+                _ => {}
+            }
+        }
+    }
+    assert!(have < last, "the slow subscriber was never dropped");
+    // It resumes from what it has and gets the tail from there.
+    let frame = protocol::encode(
+        &ClientMessage::Subscribe {
+            realm: live.clone(),
+            from_seq: have,
+        },
+        protocol::Limits::FROM_CLIENT,
+    )
+    .expect("encodes");
+    send.write_all(&frame).await.expect("resubscribes");
+    let next = loop {
+        let n = tokio::time::timeout_at(deadline, recv.read(&mut buf))
+            .await
+            .expect("tail arrives")
+            .expect("read")
+            .expect("open");
+        decoder.push(&buf[..n]);
+        let mut found = None;
+        while let Some(msg) = decoder
+            .next_message::<ServerMessage>()
+            .expect("valid frames")
+        {
+            if let ServerMessage::Decision { seq, .. } | ServerMessage::Snapshot { seq, .. } = msg {
+                if seq > have && found.is_none() {
+                    found = Some(msg);
+                }
+            }
+        }
+        if let Some(m) = found {
+            break m;
+        }
+    };
+    match next {
+        ServerMessage::Decision { seq, .. } => assert_eq!(seq, have + 1),
+        ServerMessage::Snapshot { seq, .. } => assert_eq!(seq, last),
+        _ => unreachable!(),
+    }
+    relay.shutdown().await;
+}
