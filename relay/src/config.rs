@@ -33,6 +33,11 @@ pub struct Config {
     pub segment_max_bytes: u64,
     /// TCP address for Prometheus metrics (`GET /metrics`); off when absent.
     pub metrics_listen: Option<SocketAddr>,
+    /// Certificate chain (PEM) issued by the operator's CA; with `tls_key`,
+    /// used instead of the self-signed identity.
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -50,6 +55,8 @@ impl Default for Config {
             idle_timeout_s: 30,
             segment_max_bytes: 64 << 20,
             metrics_listen: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }

@@ -6,12 +6,12 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The relay's TLS certificate and key (DER) and its checkpoint signing key.
+/// The relay's TLS certificate chain and key, and its checkpoint signing key.
 pub struct Identity {
-    /// Self-signed certificate, DER.
-    pub cert_der: Vec<u8>,
-    /// Its private key, PKCS#8 DER.
-    pub key_der: Vec<u8>,
+    /// Certificate chain, leaf first (DER).
+    pub cert_chain: Vec<Vec<u8>>,
+    /// The leaf's private key (DER, PKCS#8 unless loaded from PEM).
+    pub key: rustls::pki_types::PrivateKeyDer<'static>,
     /// Signs ledger checkpoints.
     pub ledger_key: ed25519_dalek::SigningKey,
 }
@@ -65,22 +65,45 @@ impl Identity {
         }
         let cert_der = fs::read(&cert_path)?;
         let key_der = fs::read(&key_path)?;
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(key_der.into());
         let seed: [u8; 32] = fs::read(&ledger_path)?
             .try_into()
             .map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", ledger_path.display()))?;
         Ok((
             Identity {
-                cert_der,
-                key_der,
+                cert_chain: vec![cert_der],
+                key,
                 ledger_key: ed25519_dalek::SigningKey::from_bytes(&seed),
             },
             created,
         ))
     }
 
-    /// SHA-256 of the certificate, as clients pin it ("AB:CD:…").
+    /// Replaces the self-signed certificate with an operator-issued chain
+    /// and key (PEM files), for clients that trust the operator's CA.
+    pub fn use_pem(&mut self, cert: &Path, key: &Path) -> Result<()> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain: Vec<Vec<u8>> = CertificateDer::pem_file_iter(cert)
+            .with_context(|| format!("cannot read {}", cert.display()))?
+            .map(|c| c.map(|c| c.to_vec()))
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("{} is not a PEM certificate chain", cert.display()))?;
+        if chain.is_empty() {
+            anyhow::bail!("{} holds no certificate", cert.display());
+        }
+        self.key = PrivateKeyDer::from_pem_file(key)
+            .with_context(|| format!("{} is not a PEM private key", key.display()))?;
+        self.cert_chain = chain;
+        Ok(())
+    }
+
+    /// SHA-256 of the leaf certificate, as clients pin it ("AB:CD:…").
     pub fn fingerprint(&self) -> String {
-        fingerprint(&self.cert_der)
+        self.cert_chain
+            .first()
+            .map(|c| fingerprint(c))
+            .unwrap_or_default()
     }
 }
 

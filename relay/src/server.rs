@@ -8,7 +8,7 @@ use crate::users::Users;
 use anyhow::{Context, Result};
 use domain::RealmKind;
 use protocol::RealmId;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::CertificateDer;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -107,7 +107,12 @@ impl Server {
     pub async fn start(config: Config) -> Result<ServerHandle> {
         std::fs::create_dir_all(&config.data)
             .with_context(|| format!("cannot create {}", config.data.display()))?;
-        let (identity, created) = Identity::load_or_create(&config.data)?;
+        let (mut identity, created) = Identity::load_or_create(&config.data)?;
+        match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => identity.use_pem(cert, key)?,
+            (None, None) => {}
+            _ => anyhow::bail!("tls_cert and tls_key must be given together"),
+        }
         if created {
             info!("new relay identity created in {}", config.data.display());
         }
@@ -155,8 +160,12 @@ fn server_config(identity: &Identity, config: &Config) -> Result<quinn::ServerCo
         .with_protocol_versions(&[&rustls::version::TLS13])?
         .with_no_client_auth()
         .with_single_cert(
-            vec![CertificateDer::from(identity.cert_der.clone())],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.key_der.clone())),
+            identity
+                .cert_chain
+                .iter()
+                .map(|c| CertificateDer::from(c.clone()))
+                .collect(),
+            identity.key.clone_key(),
         )?;
     tls.alpn_protocols = vec![protocol::ALPN.to_vec()];
     let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(tls)?;

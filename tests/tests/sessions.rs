@@ -598,3 +598,81 @@ async fn a_slow_subscriber_alone_is_told_to_resync_and_can_resume() {
     }
     relay.shutdown().await;
 }
+
+/// A CA and a relay certificate it issued for `name`, as PEM files in `dir`.
+fn issue_certificate(
+    dir: &std::path::Path,
+    name: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca");
+    let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
+    let leaf = rcgen::CertificateParams::new(vec![name.to_owned()])
+        .expect("params")
+        .signed_by(&leaf_key, &ca)
+        .expect("leaf");
+    let (ca_pem, cert_pem, key_pem) = (
+        dir.join("ca.pem"),
+        dir.join("relay.pem"),
+        dir.join("relay.key"),
+    );
+    std::fs::write(&ca_pem, ca.pem()).expect("ca.pem");
+    std::fs::write(&cert_pem, leaf.pem()).expect("relay.pem");
+    std::fs::write(&key_pem, leaf_key.serialize_pem()).expect("relay.key");
+    (ca_pem, cert_pem, key_pem)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_given_the_operators_ca_trust_a_relay_it_issued() {
+    let data = data_dir("ca");
+    let tokens = add_users(&data, &[("wang", Role::DutyOfficer)]);
+    let pki = data.join("pki");
+    std::fs::create_dir_all(&pki).expect("pki dir");
+    let (ca, cert, key) = issue_certificate(&pki, "relay.cc.example");
+    let other = data.join("other-pki");
+    std::fs::create_dir_all(&other).expect("dir");
+    let (other_ca, _, _) = issue_certificate(&other, "relay.cc.example");
+
+    let mut rc = relay_config(&data);
+    rc.tls_cert = Some(cert);
+    rc.tls_key = Some(key);
+    let relay = relay::Server::start(rc)
+        .await
+        .expect("relay with CA-issued certificate");
+    let mut cfg = client_config(relay.local_addr, "", "wang", &tokens["wang"]);
+    cfg.trust = client::Trust::CaFile {
+        ca: ca.clone(),
+        server_name: "relay.cc.example".into(),
+    };
+    Session::connect(&cfg)
+        .await
+        .expect("trusted through the CA")
+        .close()
+        .await;
+
+    cfg.trust = client::Trust::CaFile {
+        ca: other_ca,
+        server_name: "relay.cc.example".into(),
+    };
+    assert!(
+        matches!(
+            Session::connect(&cfg).await,
+            Err(ClientError::Connection(_))
+        ),
+        "another CA accepted"
+    );
+    cfg.trust = client::Trust::CaFile {
+        ca,
+        server_name: "other.example".into(),
+    };
+    assert!(
+        matches!(
+            Session::connect(&cfg).await,
+            Err(ClientError::Connection(_))
+        ),
+        "wrong name accepted"
+    );
+    relay.shutdown().await;
+}

@@ -17,6 +17,13 @@ pub enum Trust {
     /// Trust on first use: remember the fingerprint per relay address in this
     /// file; refuse a different one later.
     FirstUse(PathBuf),
+    /// A certificate issued for `server_name` by a CA in this PEM file.
+    CaFile {
+        /// PEM file with the CA certificate(s).
+        ca: PathBuf,
+        /// Name the relay's certificate is issued for.
+        server_name: String,
+    },
 }
 
 pub use protocol::fingerprint;
@@ -40,6 +47,7 @@ impl PinVerifier {
     pub(crate) fn new(trust: &Trust, relay_key: &str, provider: Arc<CryptoProvider>) -> Self {
         let (expected, remember) = match trust {
             Trust::Pinned(fp) => (Some(normalize(fp)), None),
+            Trust::CaFile { .. } => (None, None),
             Trust::FirstUse(path) => {
                 let known = std::fs::read_to_string(path).unwrap_or_default();
                 let fp = known.lines().find_map(|l| {

@@ -64,12 +64,23 @@ pub async fn raw_connection(cfg: &ClientConfig) -> Result<quinn::Connection, Cli
 
 async fn open(cfg: &ClientConfig) -> Result<(quinn::Endpoint, quinn::Connection), ClientError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = PinVerifier::new(&cfg.trust, &cfg.addr.to_string(), provider.clone());
+    let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = match &cfg.trust {
+        Trust::CaFile { ca, .. } => ca_verifier(ca, provider.clone())?,
+        trust => Arc::new(PinVerifier::new(
+            trust,
+            &cfg.addr.to_string(),
+            provider.clone(),
+        )),
+    };
+    let server_name = match &cfg.trust {
+        Trust::CaFile { server_name, .. } => server_name.clone(),
+        _ => "relay".to_owned(),
+    };
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| ClientError::Setup(e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     tls.alpn_protocols = vec![protocol::ALPN.to_vec()];
     let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
@@ -92,11 +103,34 @@ async fn open(cfg: &ClientConfig) -> Result<(quinn::Endpoint, quinn::Connection)
         quinn::Endpoint::client(bind).map_err(|e| ClientError::Setup(e.to_string()))?;
     endpoint.set_default_client_config(qc);
     let conn = endpoint
-        .connect(cfg.addr, "relay")
+        .connect(cfg.addr, &server_name)
         .map_err(|e| ClientError::Setup(e.to_string()))?
         .await
         .map_err(|e| ClientError::Connection(e.to_string()))?;
     Ok((endpoint, conn))
+}
+
+/// Standard WebPKI verification against the CAs in a PEM file.
+fn ca_verifier(
+    ca: &std::path::Path,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<dyn rustls::client::danger::ServerCertVerifier>, ClientError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    let certs = CertificateDer::pem_file_iter(ca)
+        .map_err(|e| ClientError::Setup(format!("cannot read {}: {e}", ca.display())))?;
+    for cert in certs {
+        let cert = cert.map_err(|e| ClientError::Setup(format!("{}: {e}", ca.display())))?;
+        roots
+            .add(cert)
+            .map_err(|e| ClientError::Setup(format!("{}: {e}", ca.display())))?;
+    }
+    let verifier =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(|e| ClientError::Setup(e.to_string()))?;
+    Ok(verifier)
 }
 
 type Waiters = Arc<Mutex<HashMap<CommandId, oneshot::Sender<CommandOutcome>>>>;
