@@ -581,10 +581,11 @@ async fn a_slow_subscriber_alone_is_told_to_resync_and_can_resume() {
             .next_message::<ServerMessage>()
             .expect("valid frames")
         {
-            if let ServerMessage::Decision { seq, .. } | ServerMessage::Snapshot { seq, .. } = msg {
-                if seq > have && found.is_none() {
-                    found = Some(msg);
-                }
+            if let ServerMessage::Decision { seq, .. } | ServerMessage::Snapshot { seq, .. } = msg
+                && seq > have
+                && found.is_none()
+            {
+                found = Some(msg);
             }
         }
         if let Some(m) = found {
