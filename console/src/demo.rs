@@ -2,33 +2,11 @@
 //! hazard sources, shelters and a night's incidents, played through the same
 //! `decide`/`apply` the relay runs. Names are illustrative, not real units.
 
-use crate::picture::{Clock, Picture};
-use bevy::prelude::{App, Plugin, Res, ResMut, Startup, error};
 use domain::command::IncidentIntake;
 use domain::deadline::{AdminLevel, ReportChannel};
 use domain::time::MINUTE;
 use domain::*;
 use std::collections::BTreeMap;
-
-/// Loads the demo world into the picture at start-up.
-pub struct DemoPlugin;
-
-impl Plugin for DemoPlugin {
-    fn build(&self, app: &mut App) {
-        app.add_systems(Startup, load_demo_world);
-    }
-}
-
-fn load_demo_world(clock: Res<Clock>, mut picture: ResMut<Picture>) {
-    *picture = Picture::new("live", false, "本地演示 Local demo");
-    let (events, rejected) = demo_events(clock.0);
-    for r in rejected {
-        error!("demo command refused: {r}");
-    }
-    for (i, e) in events.into_iter().enumerate() {
-        picture.apply(i as u64 + 1, e);
-    }
-}
 
 fn admin() -> Actor {
     Actor::new("admin", Role::Admin, "setup")
@@ -259,11 +237,11 @@ impl Desk {
         ));
     }
 
-    fn play(mut self) -> (Vec<Event>, Vec<Rejection>) {
+    fn play(mut self) -> (Vec<Decision>, Vec<Rejection>) {
         // Stable: steps at the same instant keep their written order.
         self.queue.sort_by_key(|(at, _, _)| *at);
         let mut state = State::default();
-        let (mut events, mut rejected) = (Vec::new(), Vec::new());
+        let (mut decisions, mut rejected) = (Vec::new(), Vec::new());
         for (at, actor, step) in self.queue {
             let cmd = match step {
                 Step::Command(c) => c,
@@ -287,21 +265,26 @@ impl Desk {
             };
             match decide(&state, &cmd, &ctx) {
                 Ok(new) => {
-                    for e in new {
-                        state.apply(&e);
-                        events.push(e);
-                    }
+                    let d = Decision {
+                        at,
+                        actor: ctx.actor,
+                        command: cmd,
+                        events: new,
+                    };
+                    state.apply_decision(&d);
+                    decisions.push(d);
                 }
                 Err(r) => rejected.push(r),
             }
         }
-        (events, rejected)
+        (decisions, rejected)
     }
 }
 
-/// The demo world's events as of `now`, and any command it had refused
-/// (none, unless the domain rules changed under the demo).
-pub fn demo_events(now: Timestamp) -> (Vec<Event>, Vec<Rejection>) {
+/// The demo night as of `now`: every decision in time order (commands with
+/// the recommendation that was on screen filled in), and any command the
+/// domain refused (none, unless the rules changed under the demo).
+pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
     let ago = |min: i64| now.plus(-min * MINUTE);
     let mut d = Desk { queue: Vec::new() };
     let t0 = ago(180);
@@ -728,8 +711,9 @@ mod tests {
     #[test]
     fn the_demo_world_is_accepted_by_the_domain_in_full() {
         let now = Timestamp(1_795_451_400_000);
-        let (events, rejected) = demo_events(now);
+        let (decisions, rejected) = demo_decisions(now);
         assert_eq!(rejected, Vec::<Rejection>::new());
+        let events: Vec<Event> = decisions.iter().flat_map(|d| d.events.clone()).collect();
         let state = State::from_events(&events);
         assert_eq!(state.teams.len(), TEAMS.len());
         assert_eq!(state.incidents.len(), 4);
@@ -752,6 +736,6 @@ mod tests {
     #[test]
     fn the_demo_world_is_deterministic() {
         let now = Timestamp(1_795_451_400_000);
-        assert_eq!(demo_events(now), demo_events(now));
+        assert_eq!(demo_decisions(now), demo_decisions(now));
     }
 }

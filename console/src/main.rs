@@ -5,6 +5,7 @@
 mod demo;
 mod i18n;
 mod map;
+mod net;
 mod panels;
 mod picture;
 mod screenshot;
@@ -26,18 +27,88 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Mode {
-    /// Open the console on the built-in demo world (长春/德惠), decided by the
-    /// same domain core the relay runs.
+    /// Start an embedded relay, play the demo night (长春/德惠) into it and
+    /// open the console on it.
     Demo {
-        /// Render, save a PNG screenshot here after the picture has settled, and exit.
+        /// Render, save a PNG screenshot here once the demo is loaded, and exit.
         #[arg(long)]
         screenshot: Option<PathBuf>,
     },
+    /// Follow the live realm of a relay.
+    Connect {
+        /// Relay address, e.g. 10.0.0.5:4433.
+        #[arg(long)]
+        relay: std::net::SocketAddr,
+        /// User name.
+        #[arg(long)]
+        user: String,
+        /// File holding the user's token (from `relay user add`).
+        #[arg(long)]
+        token_file: PathBuf,
+        /// The relay's certificate fingerprint (`relay fingerprint`); without
+        /// it the first fingerprint seen is remembered and required after.
+        #[arg(long)]
+        fingerprint: Option<String>,
+        /// This console's name in the log.
+        #[arg(long, default_value = "console")]
+        device: String,
+    },
+}
+
+fn connect_config(
+    relay: std::net::SocketAddr,
+    user: String,
+    token_file: &std::path::Path,
+    fingerprint: Option<String>,
+    device: String,
+) -> anyhow::Result<client::ClientConfig> {
+    let token = std::fs::read_to_string(token_file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", token_file.display()))?
+        .trim()
+        .to_owned();
+    let trust = match fingerprint {
+        Some(fp) => client::Trust::Pinned(fp),
+        None => {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            let dir = home.join(".config").join("ecc");
+            std::fs::create_dir_all(&dir)?;
+            client::Trust::FirstUse(dir.join(format!("known_relays-{user}")))
+        }
+    };
+    Ok(client::ClientConfig {
+        addr: relay,
+        trust,
+        user,
+        token,
+        device,
+        client: concat!("console ", env!("CARGO_PKG_VERSION")).into(),
+    })
 }
 
 fn main() -> AppExit {
     let cli = Cli::parse();
-    let Mode::Demo { screenshot } = cli.mode;
+    let (source, screenshot, label) = match cli.mode {
+        Mode::Demo { screenshot } => (
+            net::Source::Demo,
+            screenshot,
+            "内置中继演示 Embedded demo".to_owned(),
+        ),
+        Mode::Connect {
+            relay,
+            user,
+            token_file,
+            fingerprint,
+            device,
+        } => match connect_config(relay, user, &token_file, fingerprint, device) {
+            Ok(cfg) => (net::Source::Relay(cfg), None, format!("中继 {relay}")),
+            Err(e) => {
+                eprintln!("console: {e:#}");
+                return AppExit::error();
+            }
+        },
+    };
 
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
@@ -57,8 +128,8 @@ fn main() -> AppExit {
     .add_plugins((
         i18n::I18nPlugin,
         theme::ThemePlugin,
-        picture::PicturePlugin,
-        demo::DemoPlugin,
+        picture::PicturePlugin { source: label },
+        net::NetPlugin { source },
         map::MapPlugin,
         panels::PanelsPlugin,
     ));

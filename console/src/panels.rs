@@ -3,6 +3,7 @@
 
 use crate::i18n::zh_en;
 use crate::map::{self, MapView};
+use crate::net::{Link, LinkStatus};
 use crate::picture::{Clock, Picture, Selection};
 use crate::theme;
 use bevy::prelude::*;
@@ -29,6 +30,7 @@ fn draw(
     mut picture: ResMut<Picture>,
     mut view: ResMut<MapView>,
     clock: Res<Clock>,
+    link: Res<Link>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let now = clock.0;
@@ -39,7 +41,7 @@ fn draw(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
-    egui::Panel::top("header").show(&mut root, |ui| header(ui, &picture, now));
+    egui::Panel::top("header").show(&mut root, |ui| header(ui, &picture, &link, now));
     egui::Panel::bottom("feed")
         .exact_size(170.0)
         .show(&mut root, |ui| event_feed(ui, &picture));
@@ -59,7 +61,7 @@ fn draw(
     Ok(())
 }
 
-fn header(ui: &mut egui::Ui, p: &Picture, now: Timestamp) {
+fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         ui.label(RichText::new("应急指挥调度台").heading().strong());
@@ -82,6 +84,13 @@ fn header(ui: &mut egui::Ui, p: &Picture, now: Timestamp) {
         }
         ui.separator();
         ui.label(RichText::new(format!("数据源 {}", p.source)).color(theme::MUTED));
+        let (text, color) = match &link.status {
+            LinkStatus::Connecting => ("● 连接中 connecting".to_owned(), theme::MUTED),
+            LinkStatus::Connected { .. } => ("● 已连接 connected".to_owned(), theme::OK),
+            LinkStatus::Reconnecting => ("● 重连中 reconnecting".to_owned(), theme::DRILL),
+            LinkStatus::Failed(why) => (format!("● 连接失败 {why}"), theme::ALARM),
+        };
+        ui.label(RichText::new(text).color(color));
         ui.label(RichText::new(format!("序号 seq {}", p.last_seq)).color(theme::MUTED));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.label(

@@ -2,7 +2,7 @@
 //! plus what this console has selected. Every panel reads from here.
 
 use bevy::prelude::*;
-use domain::{DepotId, Event, IncidentId, State, TeamId, Timestamp};
+use domain::{Decision, DepotId, Event, IncidentId, State, TeamId, Timestamp};
 use std::collections::VecDeque;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,11 +10,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 const FEED_LEN: usize = 200;
 
 /// Registers the picture and the wall clock.
-pub struct PicturePlugin;
+pub struct PicturePlugin {
+    /// Where the picture comes from, in words.
+    pub source: String,
+}
 
 impl Plugin for PicturePlugin {
     fn build(&self, app: &mut App) {
-        app.insert_resource(Picture::new("live", false, "—"))
+        app.insert_resource(Picture::new("live", false, &self.source))
             .insert_resource(Clock(wall_clock()))
             .add_systems(First, tick_clock);
     }
@@ -64,14 +67,23 @@ impl Picture {
         }
     }
 
-    /// Folds the next event in; `seq` must follow `last_seq`.
-    pub fn apply(&mut self, seq: u64, event: Event) {
-        self.state.apply(&event);
+    /// Folds the next decision in; `seq` follows `last_seq` (the network
+    /// link guarantees order and resubscribes on gaps).
+    pub fn apply_decision(&mut self, seq: u64, decision: Decision) {
+        self.state.apply_decision(&decision);
         self.last_seq = seq;
-        self.feed.push_back((seq, event));
+        for e in decision.events {
+            self.feed.push_back((seq, e));
+        }
         while self.feed.len() > FEED_LEN {
             self.feed.pop_front();
         }
+    }
+
+    /// Replaces the state with a snapshot at `seq`.
+    pub fn reset(&mut self, seq: u64, state: State) {
+        self.state = state;
+        self.last_seq = seq;
     }
 }
 

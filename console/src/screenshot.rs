@@ -18,6 +18,7 @@ pub struct ScreenshotPlugin {
 struct Pending {
     path: PathBuf,
     frames: u32,
+    waited: u32,
     requested: bool,
 }
 
@@ -26,15 +27,42 @@ impl Plugin for ScreenshotPlugin {
         app.insert_resource(Pending {
             path: self.path.clone(),
             frames: 0,
+            waited: 0,
             requested: false,
         })
         .add_systems(Update, capture_when_settled);
     }
 }
 
-fn capture_when_settled(mut commands: Commands, mut pending: ResMut<Pending>) {
+/// Give up waiting for the demo after this many frames.
+const MAX_WAIT_FRAMES: u32 = 1200;
+
+fn capture_when_settled(
+    mut commands: Commands,
+    mut pending: ResMut<Pending>,
+    link: Res<crate::net::Link>,
+    mut exit: MessageWriter<AppExit>,
+) {
     pending.frames += 1;
-    if pending.requested || pending.frames < SETTLE_FRAMES {
+    if pending.requested {
+        return;
+    }
+    if let crate::net::LinkStatus::Failed(why) = &link.status {
+        error!("no picture to capture: {why}");
+        exit.write(AppExit::error());
+        return;
+    }
+    if !link.demo_ready {
+        pending.waited += 1;
+        if pending.waited > MAX_WAIT_FRAMES {
+            error!("the demo did not load in time");
+            exit.write(AppExit::error());
+        }
+        // Count settling frames from the moment the picture is complete.
+        pending.frames = 0;
+        return;
+    }
+    if pending.frames < SETTLE_FRAMES {
         return;
     }
     pending.requested = true;

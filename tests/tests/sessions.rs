@@ -453,8 +453,11 @@ async fn a_follower_rides_out_a_relay_restart_without_gaps() {
             .expect("not refused")
         {
             client::FollowEvent::Subscribed { from } => resubscribed = Some(from),
-            client::FollowEvent::Applied(seq) => assert!(seq > 3),
-            client::FollowEvent::Notice(_) => {}
+            client::FollowEvent::Decision { seq, .. } => assert!(seq > 3),
+            client::FollowEvent::Snapshot { seq } => {
+                panic!("snapshot at {seq} instead of the tail")
+            }
+            client::FollowEvent::Notice(_) | client::FollowEvent::Disconnected => {}
         }
     }
     assert_eq!(resubscribed, Some(3), "resumed from its last seq");

@@ -3,18 +3,31 @@
 
 use crate::mirror::{Mirror, MirrorUpdate};
 use crate::session::{ClientConfig, ClientError, Session};
+use domain::Decision;
 use protocol::{RealmId, Seq, ServerMessage};
 
 /// What [`Follower::next`] saw.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FollowEvent {
-    /// The mirror advanced to this seq.
-    Applied(Seq),
+    /// A decision was folded; the mirror is at `seq`.
+    Decision {
+        /// Its seq.
+        seq: Seq,
+        /// The decision (for feeds and views that follow changes).
+        decision: Box<Decision>,
+    },
+    /// A snapshot replaced the mirror's state; it is at `seq`.
+    Snapshot {
+        /// Seq of the snapshot.
+        seq: Seq,
+    },
     /// (Re)connected and subscribed after this seq.
     Subscribed {
         /// Seq the mirror had when it subscribed.
         from: Seq,
     },
+    /// The connection dropped; the next call reconnects.
+    Disconnected,
     /// Anything else the relay said (welcome, pong, error).
     Notice(ServerMessage),
 }
@@ -65,10 +78,17 @@ impl Follower {
             let Some(msg) = session.next_message().await else {
                 tracing::warn!(realm = %self.realm.0, "connection lost; reconnecting");
                 self.session = None;
-                continue;
+                return Ok(FollowEvent::Disconnected);
             };
             match self.mirror.accept(&msg) {
-                MirrorUpdate::Applied(seq) => return Ok(FollowEvent::Applied(seq)),
+                MirrorUpdate::Applied(seq) => {
+                    return Ok(match msg {
+                        ServerMessage::Decision { decision, .. } => {
+                            FollowEvent::Decision { seq, decision }
+                        }
+                        _ => FollowEvent::Snapshot { seq },
+                    });
+                }
                 MirrorUpdate::Duplicate => continue,
                 MirrorUpdate::Gap { have, got } => {
                     tracing::info!(realm = %self.realm.0, have, got, "gap; resubscribing");

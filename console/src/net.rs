@@ -1,0 +1,297 @@
+//! The link to the relay: a tokio runtime on its own thread follows the
+//! `live` realm with the client library's `Follower` and hands plain
+//! messages to the ECS over a channel. In demo mode it first starts an
+//! embedded relay and plays the demo night into it through real sessions.
+
+use crate::demo;
+use crate::picture::{Picture, wall_clock};
+use bevy::prelude::*;
+use client::{ClientConfig, FollowEvent, Follower, Session, Trust};
+use domain::{Decision, Role, State};
+use protocol::{CommandOutcome, RealmId};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+/// Where the console's picture comes from.
+#[derive(Clone)]
+pub enum Source {
+    /// An embedded relay on loopback, seeded with the demo night.
+    Demo,
+    /// A relay elsewhere.
+    Relay(ClientConfig),
+}
+
+/// What the network thread tells the ECS.
+pub enum NetUpdate {
+    /// Link state changed.
+    Status(LinkStatus),
+    /// A snapshot replaced the state.
+    Snapshot {
+        /// Its seq.
+        seq: u64,
+        /// The state.
+        state: Box<State>,
+    },
+    /// One decision to fold.
+    Decision {
+        /// Its seq.
+        seq: u64,
+        /// The decision.
+        decision: Box<Decision>,
+    },
+    /// The demo night is fully played and followed.
+    DemoReady,
+}
+
+/// The link as the header shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// Starting the embedded relay or connecting.
+    Connecting,
+    /// Subscribed to the relay.
+    Connected {
+        /// Relay address.
+        relay: String,
+    },
+    /// Connection lost; retrying.
+    Reconnecting,
+    /// Gave up (e.g. refused credentials); says why.
+    Failed(String),
+}
+
+/// Link state for the panels.
+#[derive(Resource)]
+pub struct Link {
+    /// Current status.
+    pub status: LinkStatus,
+    /// Whether the demo night has been fully received.
+    pub demo_ready: bool,
+    rx: Mutex<mpsc::Receiver<NetUpdate>>,
+}
+
+/// Starts the network thread.
+pub struct NetPlugin {
+    /// Where to connect.
+    pub source: Source,
+}
+
+impl Plugin for NetPlugin {
+    fn build(&self, app: &mut App) {
+        let (tx, rx) = mpsc::channel();
+        let source = self.source.clone();
+        let spawned = std::thread::Builder::new()
+            .name("net".into())
+            .spawn(move || run(source, tx));
+        if let Err(e) = spawned {
+            error!("cannot start the network thread: {e}");
+        }
+        app.insert_resource(Link {
+            status: LinkStatus::Connecting,
+            demo_ready: false,
+            rx: Mutex::new(rx),
+        })
+        .add_systems(PreUpdate, receive);
+    }
+}
+
+/// Folds whatever arrived since the last frame into the picture.
+fn receive(mut link: ResMut<Link>, mut picture: ResMut<Picture>) {
+    let updates: Vec<NetUpdate> = match link.rx.lock() {
+        Ok(rx) => rx.try_iter().collect(),
+        Err(_) => return,
+    };
+    for u in updates {
+        match u {
+            NetUpdate::Status(s) => link.status = s,
+            NetUpdate::Snapshot { seq, state } => picture.reset(seq, *state),
+            NetUpdate::Decision { seq, decision } => picture.apply_decision(seq, *decision),
+            NetUpdate::DemoReady => link.demo_ready = true,
+        }
+    }
+}
+
+fn run(source: Source, tx: mpsc::Sender<NetUpdate>) {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = tx.send(NetUpdate::Status(LinkStatus::Failed(e.to_string())));
+            return;
+        }
+    };
+    rt.block_on(async move {
+        match source {
+            Source::Relay(cfg) => follow(cfg, None, &tx).await,
+            Source::Demo => match DemoRelay::start().await {
+                // The relay must outlive the follower: keep it bound here.
+                Ok(demo) => follow(demo.console.clone(), Some(&demo), &tx).await,
+                Err(e) => {
+                    let _ = tx.send(NetUpdate::Status(LinkStatus::Failed(format!("{e:#}"))));
+                }
+            },
+        }
+    });
+}
+
+async fn follow(cfg: ClientConfig, demo: Option<&DemoRelay>, tx: &mpsc::Sender<NetUpdate>) {
+    let relay = cfg.addr.to_string();
+    let mut follower = Follower::new(cfg, RealmId::live());
+    let progress = Arc::new(AtomicU64::new(0));
+    let mut seeding_started = false;
+    loop {
+        let update = match follower.next().await {
+            Ok(FollowEvent::Subscribed { .. }) => {
+                // Play the demo night only once the console listens, so its
+                // activity feed shows every decision as it happens.
+                if let Some(demo) = demo
+                    && !seeding_started
+                {
+                    seeding_started = true;
+                    tokio::spawn(demo.seed(progress.clone(), tx.clone()));
+                }
+                NetUpdate::Status(LinkStatus::Connected {
+                    relay: relay.clone(),
+                })
+            }
+            Ok(FollowEvent::Snapshot { seq }) => NetUpdate::Snapshot {
+                seq,
+                state: Box::new(follower.mirror().state.clone()),
+            },
+            Ok(FollowEvent::Decision { seq, decision }) => NetUpdate::Decision { seq, decision },
+            Ok(FollowEvent::Disconnected) => NetUpdate::Status(LinkStatus::Reconnecting),
+            Ok(FollowEvent::Notice(msg)) => {
+                debug!("relay says {msg:?}");
+                continue;
+            }
+            Err(e) => {
+                let _ = tx.send(NetUpdate::Status(LinkStatus::Failed(e.to_string())));
+                return;
+            }
+        };
+        if tx.send(update).is_err() {
+            return; // the window closed
+        }
+        progress.store(follower.mirror().last_seq, Ordering::Release);
+    }
+}
+
+/// An embedded relay for the demo, with one account per actor of the demo
+/// night and a read-only account for the console.
+struct DemoRelay {
+    relay: relay::ServerHandle,
+    tokens: BTreeMap<String, String>,
+    decisions: Vec<Decision>,
+    console: ClientConfig,
+}
+
+impl DemoRelay {
+    /// Starts the relay in a fresh data directory and creates the accounts.
+    async fn start() -> anyhow::Result<DemoRelay> {
+        let data = std::env::temp_dir().join(format!("ecc-console-demo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data)?;
+        let (decisions, rejected) = demo::demo_decisions(wall_clock());
+        for r in rejected {
+            warn!("demo command refused locally: {r}");
+        }
+        let mut users = relay::users::Users::default();
+        let mut tokens = BTreeMap::new();
+        for d in &decisions {
+            let name = d.actor.user.0.clone();
+            if !tokens.contains_key(&name) {
+                tokens.insert(name.clone(), users.add(&name, d.actor.role)?);
+            }
+        }
+        tokens.insert(SCREEN_USER.into(), users.add(SCREEN_USER, Role::Observer)?);
+        users.save(&data)?;
+        let relay = relay::Server::start(relay::Config {
+            listen: "127.0.0.1:0".parse()?,
+            data,
+            name: "演示中继 demo relay".into(),
+            ..relay::Config::default()
+        })
+        .await?;
+        let console = client_config(&relay, &tokens, SCREEN_USER);
+        Ok(DemoRelay {
+            relay,
+            tokens,
+            decisions,
+            console,
+        })
+    }
+
+    /// Plays the demo night into the relay, each command from its own
+    /// user's session, then says `DemoReady` once the console's follower
+    /// (`progress`) has folded all of it.
+    fn seed(
+        &self,
+        progress: Arc<AtomicU64>,
+        tx: mpsc::Sender<NetUpdate>,
+    ) -> impl std::future::Future<Output = ()> + 'static {
+        let configs: BTreeMap<String, ClientConfig> = self
+            .tokens
+            .keys()
+            .map(|u| (u.clone(), client_config(&self.relay, &self.tokens, u)))
+            .collect();
+        let decisions = self.decisions.clone();
+        async move {
+            let live = RealmId::live();
+            let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
+            let mut last = 0;
+            for d in decisions {
+                let user = d.actor.user.0.clone();
+                if !sessions.contains_key(&user) {
+                    let Some(cfg) = configs.get(&user) else {
+                        continue;
+                    };
+                    match Session::connect(cfg).await {
+                        Ok(s) => {
+                            sessions.insert(user.clone(), s);
+                        }
+                        Err(e) => {
+                            error!("demo user {user} cannot connect: {e}");
+                            continue;
+                        }
+                    }
+                }
+                let Some(s) = sessions.get(&user) else {
+                    continue;
+                };
+                match s.command(&live, d.command).await {
+                    Ok(CommandOutcome::Accepted { seq }) => last = seq,
+                    other => warn!("demo command not accepted by the relay: {other:?}"),
+                }
+            }
+            for (_, s) in sessions {
+                s.close().await;
+            }
+            info!("demo relay seeded up to seq {last}");
+            while progress.load(Ordering::Acquire) < last {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            let _ = tx.send(NetUpdate::DemoReady);
+        }
+    }
+}
+
+/// The console's own read-only account in the demo.
+const SCREEN_USER: &str = "大屏";
+
+fn client_config(
+    relay: &relay::ServerHandle,
+    tokens: &BTreeMap<String, String>,
+    user: &str,
+) -> ClientConfig {
+    ClientConfig {
+        addr: relay.local_addr,
+        trust: Trust::Pinned(relay.fingerprint.clone()),
+        user: user.into(),
+        token: tokens.get(user).cloned().unwrap_or_default(),
+        device: format!("demo-{user}"),
+        client: concat!("console ", env!("CARGO_PKG_VERSION")).into(),
+    }
+}
