@@ -31,6 +31,8 @@ pub struct Metrics {
     queue_depth: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
     /// Last durable seq per realm.
     last_seq: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Queue depth per (realm, session) after the last broadcast.
+    session_lag: std::sync::Mutex<std::collections::BTreeMap<(String, u64), u64>>,
 }
 
 fn role_index(role: Role) -> usize {
@@ -69,11 +71,18 @@ impl Metrics {
         }
     }
 
-    /// After a broadcast: the realm's last seq and its slowest subscriber's
-    /// queue depth (decisions sent but not yet written to the connection).
-    pub fn realm_progress(&self, realm: &str, last_seq: u64, deepest_queue: u64) {
+    /// After a broadcast: the realm's last seq and each subscriber's queue
+    /// depth (decisions not yet written to its connection), by session.
+    pub fn realm_progress(&self, realm: &str, last_seq: u64, queues: &[(u64, u64)]) {
+        let deepest = queues.iter().map(|(_, d)| *d).max().unwrap_or(0);
         if let Ok(mut m) = self.queue_depth.lock() {
-            m.insert(realm.to_owned(), deepest_queue);
+            m.insert(realm.to_owned(), deepest);
+        }
+        if let Ok(mut m) = self.session_lag.lock() {
+            m.retain(|(r, _), _| r != realm);
+            for (session, depth) in queues {
+                m.insert((realm.to_owned(), *session), *depth);
+            }
         }
         if let Ok(mut m) = self.last_seq.lock() {
             m.insert(realm.to_owned(), last_seq);
@@ -111,6 +120,15 @@ impl Metrics {
                 for (realm, v) in m.iter() {
                     let _ = writeln!(out, "{name}{{realm=\"{realm}\"}} {v}");
                 }
+            }
+        }
+        let _ = writeln!(out, "# TYPE relay_subscriber_queue gauge");
+        if let Ok(m) = self.session_lag.lock() {
+            for ((realm, session), v) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "relay_subscriber_queue{{realm=\"{realm}\",session=\"{session}\"}} {v}"
+                );
             }
         }
         let _ = writeln!(out, "# TYPE relay_commit_seconds histogram");
@@ -173,7 +191,7 @@ mod tests {
         m.committed(Duration::from_millis(3));
         m.committed(Duration::from_millis(40));
         m.connection(Role::DutyOfficer, 1);
-        m.realm_progress("live", 42, 7);
+        m.realm_progress("live", 42, &[(1, 7), (2, 3)]);
         let text = m.render();
         assert!(
             text.contains("relay_realm_last_seq{realm=\"live\"} 42"),

@@ -434,14 +434,18 @@ impl Worker {
             }
             self.since_snapshot += 1;
         }
-        let deepest = self
+        let queues: Vec<(u64, u64)> = self
             .subs
             .iter()
-            .map(|s| s.frames.max_capacity() - s.frames.capacity())
-            .max()
-            .unwrap_or(0);
+            .map(|s| {
+                (
+                    s.session,
+                    (s.frames.max_capacity() - s.frames.capacity()) as u64,
+                )
+            })
+            .collect();
         self.metrics
-            .realm_progress(&self.id.0, self.ledger.last_seq(), deepest as u64);
+            .realm_progress(&self.id.0, self.ledger.last_seq(), &queues);
         if self.since_snapshot >= self.opts.snapshot_every {
             self.snapshot();
         }
