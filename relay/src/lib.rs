@@ -7,6 +7,7 @@
 //! `server` accepts QUIC connections, `session` speaks the protocol with one
 //! client, `realm` owns one realm's state and log on its own thread.
 
+pub mod cli;
 pub mod config;
 pub mod export;
 pub mod identity;

@@ -124,20 +124,9 @@ pub async fn follow_until(s: &mut Session, mirror: &mut Mirror, seq: u64) {
     }
 }
 
-/// Path of the relay binary built next to this test.
+/// The relay's command line, built by this package from `relay::cli`.
 pub fn relay_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps");
-    let bin = dir.join("relay");
-    assert!(
-        bin.exists(),
-        "{} is missing: run the workspace tests (`cargo xtask test`) so the relay binary is built",
-        bin.display()
-    );
-    bin
+    PathBuf::from(env!("CARGO_BIN_EXE_relay-under-test"))
 }
 
 /// A free UDP port on loopback.
