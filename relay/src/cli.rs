@@ -42,7 +42,7 @@ enum Cmd {
         data: PathBuf,
     },
     /// Write a realm's ICS-214-style activity log as CSV and JSON lines
-    /// (from a stopped relay's data directory or a backup copy).
+    /// (safe beside a running relay: reads only).
     Export {
         /// Data directory.
         data: PathBuf,

@@ -10,11 +10,11 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use crate::chain;
 use crate::checkpoint::Checkpoint;
-use crate::error::{LedgerError, Reason};
+use crate::error::LedgerError;
 use crate::files;
 use crate::index::Segment;
 use crate::options::LedgerOptions;
-use crate::reader::Records;
+use crate::reader::{Records, View};
 use crate::record;
 use crate::recover::{self, Recovery};
 use crate::snapshot;
@@ -260,12 +260,7 @@ impl Ledger {
     /// Committed records with seq >= `from`, in order, read from disk with
     /// CRC, seq and chain re-checked.
     pub fn read_from(&self, from: u64) -> Result<Records<'_>, LedgerError> {
-        Ok(Records::new(
-            &self.segments,
-            self.opts.payload_limit(),
-            from,
-            self.last_seq,
-        ))
+        Ok(self.view().records(from))
     }
 
     /// Writes a signed checkpoint of the current head now.
@@ -295,7 +290,7 @@ impl Ledger {
                 last_seq: self.last_seq,
             });
         }
-        let hash = self.hash_at(seq)?;
+        let hash = self.view().hash_at(seq)?;
         let io = |(p, e): snapshot::PathError| LedgerError::io(&p, e);
         snapshot::write(&self.dir, seq, &hash, bytes).map_err(io)?;
         snapshot::prune(&self.dir, self.opts.snapshots_kept).map_err(io)
@@ -304,37 +299,17 @@ impl Ledger {
     /// The newest snapshot at or below `seq` that is intact and whose chain
     /// hash matches the log at its seq; damaged ones are skipped.
     pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>, LedgerError> {
-        let limit = seq.min(self.last_seq);
-        let dir = self.dir.join(files::SNAPSHOT_DIR);
-        let list = files::list_snapshots(&dir).map_err(|e| LedgerError::io(&dir, e))?;
-        for (at, path) in list.into_iter().rev().filter(|(at, _)| *at <= limit) {
-            let Some((hash, body)) = snapshot::read_checked(&path, at) else {
-                continue;
-            };
-            if hash == self.hash_at(at)? {
-                return Ok(Some((at, body)));
-            }
-        }
-        Ok(None)
+        self.view().snapshot_at_or_before(seq)
     }
 
-    /// Chain hash of record `seq` (at most `last_seq`), read back from disk.
-    fn hash_at(&self, seq: u64) -> Result<[u8; 32], LedgerError> {
-        if seq == 0 {
-            return Ok(chain::GENESIS);
-        }
-        if seq == self.last_seq {
-            return Ok(self.head);
-        }
-        match self.read_from(seq)?.next() {
-            Some(Ok(rec)) if rec.seq == seq => Ok(rec.hash),
-            Some(Err(e)) => Err(e),
-            _ => Err(LedgerError::Corrupt {
-                segment: self.active_path(),
-                offset: 0,
-                seq: Some(seq),
-                reason: Reason::Truncated,
-            }),
+    /// The committed part of the log, for reading.
+    fn view(&self) -> View<'_> {
+        View {
+            dir: &self.dir,
+            segments: &self.segments,
+            max_payload: self.opts.payload_limit(),
+            last_seq: self.last_seq,
+            head: self.head,
         }
     }
 

@@ -4,6 +4,7 @@
 //! `time` is milliseconds since the Unix epoch, `payload` is opaque bytes
 //! (typically a postcard-encoded decision). One directory holds one realm's
 //! log. [`Ledger`] is the single writer (an OS file lock keeps others out);
+//! [`LedgerReader`] reads a directory, live or not, without the lock;
 //! [`verify`] checks a directory offline. The full description is in
 //! `docs/ledger.md`.
 //!
@@ -51,6 +52,17 @@
 //! write: the file is cut back to the last good record and the cut is
 //! reported in [`Recovery`]. Any other damage is [`LedgerError::Corrupt`] and
 //! the ledger does not open.
+//!
+//! # Reading a live log
+//!
+//! [`LedgerReader::open`] runs the same checks as `open` but takes no lock
+//! and modifies nothing, so tools (an activity-log export, say) can read the
+//! directory of a running relay. Where `open` would cut a torn tail off the
+//! last segment, the reader stops before it and reports it in
+//! [`LedgerReader::torn_tail`]: the writer may be in the middle of that
+//! append. Everything else that `open` refuses, the reader refuses too. The
+//! reader sees the log as it was when opened; open a new one to see later
+//! records.
 
 pub mod chain;
 mod checkpoint;
@@ -58,6 +70,7 @@ mod error;
 mod files;
 mod index;
 mod ledger;
+mod ledger_reader;
 mod options;
 mod reader;
 mod record;
@@ -69,6 +82,7 @@ mod verify;
 pub use checkpoint::SIGNING_CONTEXT;
 pub use error::{LedgerError, Reason, VerifyError};
 pub use ledger::Ledger;
+pub use ledger_reader::LedgerReader;
 pub use options::LedgerOptions;
 pub use reader::{Record, Records};
 pub use recover::{Recovery, Truncation};

@@ -1,12 +1,20 @@
-//! Reading committed records back from disk, re-checking CRC, seq and chain.
+//! Reading committed records back from disk, re-checking CRC, seq and
+//! chain, and finding snapshots that match the log; shared by [`Ledger`]
+//! and [`LedgerReader`].
+//!
+//! [`Ledger`]: crate::Ledger
+//! [`LedgerReader`]: crate::LedgerReader
 
 use std::fs::File;
 use std::io::{BufReader, Seek, SeekFrom};
+use std::path::Path;
 
 use crate::chain;
 use crate::error::{LedgerError, Reason};
+use crate::files;
 use crate::index::{self, Segment};
 use crate::record::{self, ReadError};
+use crate::snapshot;
 
 /// Read buffer per open segment.
 const READ_BUF: usize = 256 << 10;
@@ -22,6 +30,67 @@ pub struct Record {
     pub payload: Vec<u8>,
     /// Chain hash `h_seq` after this record.
     pub hash: [u8; 32],
+}
+
+/// The committed part of a log directory, as far as it was checked.
+pub(crate) struct View<'a> {
+    pub dir: &'a Path,
+    pub segments: &'a [Segment],
+    pub max_payload: usize,
+    /// Last committed seq: nothing after it is read.
+    pub last_seq: u64,
+    /// Chain hash of `last_seq`.
+    pub head: [u8; 32],
+}
+
+impl<'a> View<'a> {
+    /// Records with seq >= `from` up to `last_seq`.
+    pub(crate) fn records(&self, from: u64) -> Records<'a> {
+        Records::new(self.segments, self.max_payload, from, self.last_seq)
+    }
+
+    /// Chain hash of record `seq` (at most `last_seq`), read back from disk.
+    pub(crate) fn hash_at(&self, seq: u64) -> Result<[u8; 32], LedgerError> {
+        if seq == 0 {
+            return Ok(chain::GENESIS);
+        }
+        if seq == self.last_seq {
+            return Ok(self.head);
+        }
+        match self.records(seq).next() {
+            Some(Ok(rec)) if rec.seq == seq => Ok(rec.hash),
+            Some(Err(e)) => Err(e),
+            _ => Err(LedgerError::Corrupt {
+                segment: self
+                    .segments
+                    .last()
+                    .map_or_else(|| self.dir.to_path_buf(), |s| s.path.clone()),
+                offset: 0,
+                seq: Some(seq),
+                reason: Reason::Truncated,
+            }),
+        }
+    }
+
+    /// The newest snapshot at or below `seq` (and `last_seq`) that is intact
+    /// and whose chain hash matches the log at its seq; damaged ones are skipped.
+    pub(crate) fn snapshot_at_or_before(
+        &self,
+        seq: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, LedgerError> {
+        let limit = seq.min(self.last_seq);
+        let dir = self.dir.join(files::SNAPSHOT_DIR);
+        let list = files::list_snapshots(&dir).map_err(|e| LedgerError::io(&dir, e))?;
+        for (at, path) in list.into_iter().rev().filter(|(at, _)| *at <= limit) {
+            let Some((hash, body)) = snapshot::read_checked(&path, at) else {
+                continue;
+            };
+            if hash == self.hash_at(at)? {
+                return Ok(Some((at, body)));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// An open segment being read.

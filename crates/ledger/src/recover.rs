@@ -1,5 +1,7 @@
-//! Crash recovery on open: decide between "torn tail, cut it off" and
-//! "corrupt, refuse", then apply the repairs.
+//! Crash recovery on open: [`check`] decides between "torn tail, cut it
+//! off" and "corrupt, refuse" without touching anything (the read-only
+//! [`LedgerReader`](crate::LedgerReader) stops there), then [`repair`]
+//! applies the cuts.
 
 use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -52,6 +54,22 @@ pub(crate) struct Recovered {
     pub recovery: Recovery,
 }
 
+/// What [`check`] found: the good part of the directory, and the repairs
+/// `open` would make. Computing it modifies nothing.
+pub(crate) struct Plan {
+    /// Segments with their valid records; an empty trailing segment is left out.
+    pub segments: Vec<Segment>,
+    pub last_seq: u64,
+    pub head: [u8; 32],
+    pub last_checkpoint_seq: u64,
+    /// Torn tail of the last segment, to be cut.
+    pub truncated: Option<Truncation>,
+    /// Torn tail of the checkpoint log, to be cut.
+    pub checkpoints_truncated: Option<Truncation>,
+    /// An empty trailing segment (a crash right after rollover), to be removed.
+    pub empty_segment: Option<PathBuf>,
+}
+
 /// Checks everything in `dir`, then repairs what a crash can leave behind.
 /// Nothing is modified unless the whole directory passed the checks.
 pub(crate) fn recover(
@@ -59,10 +77,26 @@ pub(crate) fn recover(
     key: &VerifyingKey,
     opts: &LedgerOptions,
 ) -> Result<Recovered, LedgerError> {
+    let plan = check(dir, key, opts)?;
+    repair(dir, plan)
+}
+
+/// Checks everything in `dir` without modifying anything: decides between
+/// "torn tail, to be cut" and "corrupt, refuse". Only the bytes of each file
+/// present when it is read are looked at, so a writer appending meanwhile
+/// shows up at worst as a torn tail.
+pub(crate) fn check(
+    dir: &Path,
+    key: &VerifyingKey,
+    opts: &LedgerOptions,
+) -> Result<Plan, LedgerError> {
     let limit = opts.payload_limit();
     let cp_path = dir.join(files::CHECKPOINTS_FILE);
+    // Checkpoints before segments: a checkpoint is written only after its
+    // records are durable, so every record one covers is in the segments
+    // read afterwards, even while a writer is appending.
     let loaded = checkpoint::load(&cp_path).map_err(|e| LedgerError::io(&cp_path, e))?;
-    let mut recovery = Recovery::default();
+    let mut checkpoints_truncated = None;
     if let Some(damage) = loaded.damage {
         if !damage.torn {
             return Err(LedgerError::Corrupt {
@@ -72,7 +106,7 @@ pub(crate) fn recover(
                 reason: damage.reason,
             });
         }
-        recovery.checkpoints_truncated = Some(Truncation {
+        checkpoints_truncated = Some(Truncation {
             segment: cp_path.clone(),
             offset: damage.offset,
             bytes: loaded.file_len - damage.offset,
@@ -93,11 +127,12 @@ pub(crate) fn recover(
 
     let expected = checkpoint::expectations(&loaded.entries);
     let scanned = scan::scan(dir, limit, &expected).map_err(|(p, e)| LedgerError::io(&p, e))?;
+    let mut truncated = None;
     if let Some(f) = scanned.failure {
         let is_last = f.segment + 1 == scanned.total_segments;
         let torn = is_last
             && f.reason.may_be_torn_write()
-            && !scan::valid_record_from(&f.path, f.offset)
+            && !scan::valid_record_from(&f.path, f.offset, f.file_len)
                 .map_err(|e| LedgerError::io(&f.path, e))?;
         if !torn {
             return Err(LedgerError::Corrupt {
@@ -107,11 +142,10 @@ pub(crate) fn recover(
                 reason: f.reason,
             });
         }
-        let len = scan::file_len(&f.path).map_err(|e| LedgerError::io(&f.path, e))?;
-        recovery.truncated = Some(Truncation {
+        truncated = Some(Truncation {
             segment: f.path,
             offset: f.offset,
-            bytes: len.saturating_sub(f.offset),
+            bytes: f.file_len.saturating_sub(f.offset),
         });
     }
     // A checkpoint is written only after its records are durable, so one
@@ -120,35 +154,56 @@ pub(crate) fn recover(
         return Err(cp_corrupt(entry, reason));
     }
 
-    // Checks passed: repair.
-    for cut in [&recovery.checkpoints_truncated, &recovery.truncated]
-        .into_iter()
-        .flatten()
-    {
-        truncate(cut)?;
-    }
     let mut segments = scanned.segments;
+    let mut empty_segment = None;
     if segments.last().is_some_and(|s| s.records == 0)
         && let Some(empty) = segments.pop()
     {
-        fs::remove_file(&empty.path).map_err(|e| LedgerError::io(&empty.path, e))?;
-        files::sync_dir(dir).map_err(|e| LedgerError::io(dir, e))?;
-        recovery.removed.push(empty.path);
+        empty_segment = Some(empty.path);
     }
-    let temps = snapshot::remove_temp_files(dir).map_err(|(p, e)| LedgerError::io(&p, e))?;
-    recovery.removed.extend(temps);
-
     let last_checkpoint_seq = loaded
         .entries
         .iter()
         .map(|e| e.checkpoint.seq)
         .max()
         .unwrap_or(0);
-    Ok(Recovered {
+    Ok(Plan {
         segments,
         last_seq: scanned.last_seq,
         head: scanned.head,
         last_checkpoint_seq,
+        truncated,
+        checkpoints_truncated,
+        empty_segment,
+    })
+}
+
+/// Applies the repairs of a [`Plan`] that [`check`] made for `dir`, and
+/// removes temp files of interrupted snapshot writes. Needs the writer lock.
+pub(crate) fn repair(dir: &Path, plan: Plan) -> Result<Recovered, LedgerError> {
+    let mut recovery = Recovery {
+        truncated: plan.truncated,
+        checkpoints_truncated: plan.checkpoints_truncated,
+        removed: Vec::new(),
+    };
+    for cut in [&recovery.checkpoints_truncated, &recovery.truncated]
+        .into_iter()
+        .flatten()
+    {
+        truncate(cut)?;
+    }
+    if let Some(empty) = plan.empty_segment {
+        fs::remove_file(&empty).map_err(|e| LedgerError::io(&empty, e))?;
+        files::sync_dir(dir).map_err(|e| LedgerError::io(dir, e))?;
+        recovery.removed.push(empty);
+    }
+    let temps = snapshot::remove_temp_files(dir).map_err(|(p, e)| LedgerError::io(&p, e))?;
+    recovery.removed.extend(temps);
+    Ok(Recovered {
+        segments: plan.segments,
+        last_seq: plan.last_seq,
+        head: plan.head,
+        last_checkpoint_seq: plan.last_checkpoint_seq,
         recovery,
     })
 }

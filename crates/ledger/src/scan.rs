@@ -1,7 +1,8 @@
-//! A full pass over the segments, as done by `open` and `verify`: framing,
-//! CRC, seq continuity, the chain, and the chain hash at each checkpointed seq.
+//! A full pass over the segments, as done by `open`, `LedgerReader::open`
+//! and `verify`: framing, CRC, seq continuity, the chain, and the chain hash
+//! at each checkpointed seq.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,9 @@ pub(crate) struct Failure {
     /// Seq the record at `offset` should have had.
     pub seq: u64,
     pub reason: Reason,
+    /// Length of the file when it was scanned: bytes up to here were looked
+    /// at (0 when the file was not read).
+    pub file_len: u64,
 }
 
 /// What a scan found.
@@ -60,15 +64,17 @@ pub(crate) fn scan(
     for (i, (name_seq, path)) in list.into_iter().enumerate() {
         let mut seg = Segment::new(name_seq, path.clone());
         let next = out.last_seq + 1;
-        let fail = |offset, seq, reason| Failure {
+        let fail_at = |file_len, offset, seq, reason| Failure {
             segment: i,
             path: path.clone(),
             offset,
             seq,
             reason,
+            file_len,
         };
         if name_seq != next {
-            out.failure = Some(fail(
+            out.failure = Some(fail_at(
+                0,
                 0,
                 next,
                 Reason::SeqGap {
@@ -80,7 +86,9 @@ pub(crate) fn scan(
             break;
         }
         let file = File::open(&path).map_err(|e| (path.clone(), e))?;
+        // Only these bytes are scanned, even if a live writer appends meanwhile.
         let file_len = file.metadata().map_err(|e| (path.clone(), e))?.len();
+        let fail = |offset, seq, reason| fail_at(file_len, offset, seq, reason);
         // An empty segment is only legitimate as the last one (a crash right after rollover).
         if file_len == 0 && i + 1 < out.total_segments {
             out.failure = Some(fail(0, next, Reason::Truncated));
@@ -138,16 +146,14 @@ pub(crate) fn scan(
     Ok(out)
 }
 
-/// Whether a CRC-valid record starts anywhere in `path` at or after `offset`.
-pub(crate) fn valid_record_from(path: &Path, offset: u64) -> io::Result<bool> {
+/// Whether a CRC-valid record starts anywhere in `path` at or after
+/// `offset` and before `end`. Bytes past `end` (the length the scan saw) are
+/// not looked at: a live writer may have appended them since.
+pub(crate) fn valid_record_from(path: &Path, offset: u64, end: u64) -> io::Result<bool> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(offset))?;
     let mut rest = Vec::new();
-    file.read_to_end(&mut rest)?;
+    file.take(end.saturating_sub(offset))
+        .read_to_end(&mut rest)?;
     Ok(record::contains_valid_record(&rest))
-}
-
-/// Length of `path` in bytes.
-pub(crate) fn file_len(path: &Path) -> io::Result<u64> {
-    Ok(fs::metadata(path)?.len())
 }

@@ -3,6 +3,7 @@
 mod append;
 mod checkpoints;
 mod properties;
+mod reader;
 mod recovery;
 mod snapshots;
 mod tamper;
