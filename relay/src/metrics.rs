@@ -17,6 +17,39 @@ const BUCKETS: [f64; 10] = [
 
 const ROLES: [Role; 7] = Role::ALL;
 
+/// A latency histogram with fixed buckets.
+#[derive(Default)]
+struct Histogram {
+    count: AtomicU64,
+    buckets: [AtomicU64; 10],
+    micros_sum: AtomicU64,
+}
+
+impl Histogram {
+    fn observe(&self, d: Duration) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.micros_sum
+            .fetch_add(d.as_micros() as u64, Ordering::Relaxed);
+        let s = d.as_secs_f64();
+        if let Some(i) = BUCKETS.iter().position(|b| s <= *b) {
+            self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn render(&self, name: &str, out: &mut String) {
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            cumulative += self.buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{b}\"}} {cumulative}");
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.micros_sum.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
+    }
+}
+
 /// Counters shared by sessions and realms.
 #[derive(Default)]
 pub struct Metrics {
@@ -24,9 +57,8 @@ pub struct Metrics {
     decisions: AtomicU64,
     rejections: AtomicU64,
     resyncs: AtomicU64,
-    commits: AtomicU64,
-    commit_buckets: [AtomicU64; 10],
-    commit_micros_sum: AtomicU64,
+    commit: Histogram,
+    fsync: Histogram,
     /// Deepest subscriber queue per realm after the last broadcast.
     queue_depth: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
     /// Last durable seq per realm.
@@ -60,15 +92,10 @@ impl Metrics {
         self.resyncs.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// One group commit (write + fsync) took `d`.
-    pub fn committed(&self, d: Duration) {
-        self.commits.fetch_add(1, Ordering::Relaxed);
-        self.commit_micros_sum
-            .fetch_add(d.as_micros() as u64, Ordering::Relaxed);
-        let s = d.as_secs_f64();
-        if let Some(i) = BUCKETS.iter().position(|b| s <= *b) {
-            self.commit_buckets[i].fetch_add(1, Ordering::Relaxed);
-        }
+    /// One group commit took `total` (write + fsync), `fsync` of it syncing.
+    pub fn committed(&self, total: Duration, fsync: Duration) {
+        self.commit.observe(total);
+        self.fsync.observe(fsync);
     }
 
     /// After a broadcast: the realm's last seq and each subscriber's queue
@@ -131,22 +158,8 @@ impl Metrics {
                 );
             }
         }
-        let _ = writeln!(out, "# TYPE relay_commit_seconds histogram");
-        let mut cumulative = 0;
-        for (i, b) in BUCKETS.iter().enumerate() {
-            cumulative += self.commit_buckets[i].load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "relay_commit_seconds_bucket{{le=\"{b}\"}} {cumulative}"
-            );
-        }
-        let count = self.commits.load(Ordering::Relaxed);
-        let _ = writeln!(out, "relay_commit_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let sum = self.commit_micros_sum.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(
-            out,
-            "relay_commit_seconds_sum {sum}\nrelay_commit_seconds_count {count}"
-        );
+        self.commit.render("relay_commit_seconds", &mut out);
+        self.fsync.render("relay_fsync_seconds", &mut out);
         out
     }
 }
@@ -187,9 +200,9 @@ mod tests {
     #[test]
     fn histogram_buckets_are_cumulative() {
         let m = Metrics::default();
-        m.committed(Duration::from_micros(300));
-        m.committed(Duration::from_millis(3));
-        m.committed(Duration::from_millis(40));
+        m.committed(Duration::from_micros(300), Duration::from_micros(200));
+        m.committed(Duration::from_millis(3), Duration::from_millis(2));
+        m.committed(Duration::from_millis(40), Duration::from_millis(39));
         m.connection(Role::DutyOfficer, 1);
         m.realm_progress("live", 42, &[(1, 7), (2, 3)]);
         let text = m.render();

@@ -424,7 +424,8 @@ impl Worker {
                 return;
             }
         };
-        self.metrics.committed(started.elapsed());
+        self.metrics
+            .committed(started.elapsed(), self.ledger.last_sync_time());
         self.metrics.decided(batch.len() as u64);
         for (seq, p) in range.zip(batch) {
             self.last_seq.store(seq, Ordering::Release);

@@ -39,6 +39,8 @@ pub struct Ledger {
     poisoned: bool,
     /// Reused encoding buffer.
     buf: Vec<u8>,
+    /// Time spent in `fdatasync` during the last batch.
+    last_sync: std::time::Duration,
     /// Held for the lifetime of the ledger; the OS lock keeps other writers out.
     _lock: File,
 }
@@ -102,6 +104,7 @@ impl Ledger {
             last_checkpoint_seq: recovered.last_checkpoint_seq,
             poisoned: false,
             buf: Vec::new(),
+            last_sync: std::time::Duration::ZERO,
             _lock: lock,
         };
         Ok((ledger, recovered.recovery))
@@ -155,6 +158,7 @@ impl Ledger {
     fn write_batch(&mut self, entries: &[(i64, &[u8])]) -> Result<(), LedgerError> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
+        self.last_sync = std::time::Duration::ZERO;
         let mut seq = self.last_seq;
         let mut head = self.head;
         let mut unsynced = false;
@@ -206,7 +210,15 @@ impl Ledger {
     fn sync_active(&mut self) -> Result<(), LedgerError> {
         let path = self.active_path();
         let file = self.active.as_ref().ok_or_else(|| no_active(&path))?;
-        file.sync_data().map_err(|e| LedgerError::io(&path, e))
+        let started = std::time::Instant::now();
+        let result = file.sync_data().map_err(|e| LedgerError::io(&path, e));
+        self.last_sync += started.elapsed();
+        result
+    }
+
+    /// Time the last `append_batch` spent waiting for `fdatasync`.
+    pub fn last_sync_time(&self) -> std::time::Duration {
+        self.last_sync
     }
 
     /// Path of the active segment, for error messages.
