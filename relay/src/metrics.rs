@@ -98,9 +98,16 @@ impl Metrics {
         self.fsync.observe(fsync);
     }
 
-    /// After a broadcast: the realm's last seq and each subscriber's queue
-    /// depth (decisions not yet written to its connection), by session.
-    pub fn realm_progress(&self, realm: &str, last_seq: u64, queues: &[(u64, u64)]) {
+    /// A realm's last durable seq (set before anyone is told of it).
+    pub fn realm_seq(&self, realm: &str, last_seq: u64) {
+        if let Ok(mut m) = self.last_seq.lock() {
+            m.insert(realm.to_owned(), last_seq);
+        }
+    }
+
+    /// After a broadcast: each subscriber's queue depth (decisions not yet
+    /// written to its connection), by session.
+    pub fn realm_queues(&self, realm: &str, queues: &[(u64, u64)]) {
         let deepest = queues.iter().map(|(_, d)| *d).max().unwrap_or(0);
         if let Ok(mut m) = self.queue_depth.lock() {
             m.insert(realm.to_owned(), deepest);
@@ -110,9 +117,6 @@ impl Metrics {
             for (session, depth) in queues {
                 m.insert((realm.to_owned(), *session), *depth);
             }
-        }
-        if let Ok(mut m) = self.last_seq.lock() {
-            m.insert(realm.to_owned(), last_seq);
         }
     }
 
@@ -204,7 +208,8 @@ mod tests {
         m.committed(Duration::from_millis(3), Duration::from_millis(2));
         m.committed(Duration::from_millis(40), Duration::from_millis(39));
         m.connection(Role::DutyOfficer, 1);
-        m.realm_progress("live", 42, &[(1, 7), (2, 3)]);
+        m.realm_seq("live", 42);
+        m.realm_queues("live", &[(1, 7), (2, 3)]);
         let text = m.render();
         assert!(
             text.contains("relay_realm_last_seq{realm=\"live\"} 42"),

@@ -426,6 +426,7 @@ impl Worker {
         };
         self.metrics
             .committed(started.elapsed(), self.ledger.last_sync_time());
+        self.metrics.realm_seq(&self.id.0, *range.end());
         self.metrics.decided(batch.len() as u64);
         for (seq, p) in range.zip(batch) {
             self.last_seq.store(seq, Ordering::Release);
@@ -445,8 +446,7 @@ impl Worker {
                 )
             })
             .collect();
-        self.metrics
-            .realm_progress(&self.id.0, self.ledger.last_seq(), &queues);
+        self.metrics.realm_queues(&self.id.0, &queues);
         if self.since_snapshot >= self.opts.snapshot_every {
             self.snapshot();
         }

@@ -337,7 +337,10 @@ async fn metrics_are_served_and_sigterm_shuts_down_cleanly() {
     assert!(body.contains("relay_decisions_total 1"), "{body}");
     assert!(body.contains("relay_commit_seconds_count 1"), "{body}");
     assert!(body.contains("relay_fsync_seconds_count 1"), "{body}");
-    assert!(body.contains("relay_realm_last_seq{realm=\"live\"} 1"), "{body}");
+    assert!(
+        body.contains("relay_realm_last_seq{realm=\"live\"} 1"),
+        "{body}"
+    );
 
     let pid = child.id().to_string();
     let status = Process::new("kill")
