@@ -89,6 +89,7 @@ impl walkers::Plugin for Layers<'_> {
         graticule(&painter, response.rect, projector, map_memory.zoom());
         let s = self.state;
         let mut hits = Vec::new();
+        let mut labels = Vec::new();
         let small = FontId::proportional(12.0);
 
         for h in s.hazards.values() {
@@ -148,29 +149,35 @@ impl walkers::Plugin for Layers<'_> {
             }
         }
 
-        for t in s.teams.values() {
-            let p = screen(team_position(t));
-            let (age, stale) = fix_age(s, t, self.now);
-            let alpha = if stale { 0.35 } else { 1.0 };
-            let c = theme::team_status(&t.status).gamma_multiply(alpha);
-            painter.circle_filled(p, 6.0, c);
-            painter.circle_stroke(p, 6.0, Stroke::new(1.0, Color32::BLACK));
-            let label = match (stale, age) {
-                (true, Some(a)) => format!("{}（{}前）", t.name, human_duration(a)),
-                (true, None) => format!("{}（无定位）", t.name),
-                _ => t.name.clone(),
-            };
+        // Teams closer than a marker's width on screen are drawn as one
+        // cluster with a count, so nothing hides under anything else.
+        let teams: Vec<&Team> = s.teams.values().collect();
+        let points: Vec<Pos2> = teams.iter().map(|t| screen(team_position(t))).collect();
+        for group in cluster(&points, CLUSTER_PX) {
+            if let [i] = group[..] {
+                let (hit, label) = draw_team(&painter, teams[i], points[i], s, self.now, &small);
+                hits.push(hit);
+                labels.push(label);
+                continue;
+            }
+            let at = centroid(group.iter().map(|i| points[*i]));
+            painter.circle_filled(at, 12.0, Color32::from_rgb(0x37, 0x47, 0x5a));
+            painter.circle_stroke(at, 12.0, Stroke::new(1.5, Color32::WHITE));
             painter.text(
-                p + Vec2::new(9.0, 0.0),
-                Align2::LEFT_CENTER,
-                label,
-                small.clone(),
-                Color32::from_gray(if stale { 140 } else { 215 }),
+                at,
+                Align2::CENTER_CENTER,
+                group.len().to_string(),
+                FontId::proportional(12.0),
+                Color32::WHITE,
             );
+            let members: Vec<String> = group
+                .iter()
+                .map(|i| format!("{} · {}", teams[*i].name, teams[*i].status.zh()))
+                .collect();
             hits.push(Hit {
-                at: p,
-                selection: Some(Selection::Team(t.id.clone())),
-                tooltip: format!("{}\n{} · {}", t.name, t.kind.zh(), t.status.zh()),
+                at,
+                selection: None,
+                tooltip: format!("{} 支队伍（放大查看）\n{}", group.len(), members.join("\n")),
             });
         }
 
@@ -197,13 +204,14 @@ impl walkers::Plugin for Layers<'_> {
                 9.0,
                 Stroke::new(if selected { 3.0 } else { 1.5 }, Color32::WHITE),
             );
-            painter.text(
-                p + Vec2::new(0.0, -14.0),
-                Align2::CENTER_BOTTOM,
-                &i.title,
-                FontId::proportional(13.5),
-                Color32::WHITE,
-            );
+            labels.push(Label {
+                priority: 0,
+                anchor: p + Vec2::new(0.0, -14.0),
+                align: Align2::CENTER_BOTTOM,
+                text: i.title.clone(),
+                font: FontId::proportional(13.5),
+                color: Color32::WHITE,
+            });
             hits.push(Hit {
                 at: p,
                 selection: Some(Selection::Incident(i.id.clone())),
@@ -216,6 +224,8 @@ impl walkers::Plugin for Layers<'_> {
                 ),
             });
         }
+
+        place_labels(&painter, labels);
 
         // Hover shows a tooltip; click selects.
         if let Some(pointer) = response.hover_pos() {
@@ -255,6 +265,101 @@ fn square_marker(painter: &egui::Painter, p: Pos2, fill: Color32, glyph: &str) {
         FontId::proportional(9.0),
         Color32::WHITE,
     );
+}
+
+/// Text next to a marker, drawn only where it does not cover another label.
+struct Label {
+    /// Lower is placed first (incidents before teams).
+    priority: u8,
+    anchor: Pos2,
+    align: Align2,
+    text: String,
+    font: FontId,
+    color: Color32,
+}
+
+/// Draws labels in priority order, skipping any that would overlap one
+/// already placed: the incident queue and tooltips still name everything.
+fn place_labels(painter: &egui::Painter, mut labels: Vec<Label>) {
+    labels.sort_by_key(|l| l.priority);
+    let mut placed: Vec<Rect> = Vec::new();
+    for l in labels {
+        let galley = painter.layout_no_wrap(l.text, l.font, l.color);
+        let rect = l.align.anchor_size(l.anchor, galley.size());
+        if placed.iter().any(|r| r.expand(2.0).intersects(rect)) {
+            continue;
+        }
+        placed.push(rect);
+        painter.galley(rect.min, galley, l.color);
+    }
+}
+
+/// Screen distance under which team markers merge into a cluster.
+const CLUSTER_PX: f32 = 16.0;
+
+/// Draws one team's marker; returns its hover target and label.
+fn draw_team(
+    painter: &egui::Painter,
+    t: &Team,
+    p: Pos2,
+    s: &State,
+    now: Timestamp,
+    font: &FontId,
+) -> (Hit, Label) {
+    let (age, stale) = fix_age(s, t, now);
+    let alpha = if stale { 0.35 } else { 1.0 };
+    let c = theme::team_status(&t.status).gamma_multiply(alpha);
+    painter.circle_filled(p, 6.0, c);
+    painter.circle_stroke(p, 6.0, Stroke::new(1.0, Color32::BLACK));
+    let label = match (stale, age) {
+        (true, Some(a)) => format!("{}（{}前）", t.name, human_duration(a)),
+        (true, None) => format!("{}（无定位）", t.name),
+        _ => t.name.clone(),
+    };
+    (
+        Hit {
+            at: p,
+            selection: Some(Selection::Team(t.id.clone())),
+            tooltip: format!("{}\n{} · {}", t.name, t.kind.zh(), t.status.zh()),
+        },
+        Label {
+            priority: 1,
+            anchor: p + Vec2::new(9.0, 0.0),
+            align: Align2::LEFT_CENTER,
+            text: label,
+            font: font.clone(),
+            color: Color32::from_gray(if stale { 140 } else { 215 }),
+        },
+    )
+}
+
+/// Groups points that lie within `radius` of a group's first point, in
+/// input order (so every frame and every console groups alike).
+fn cluster(points: &[Pos2], radius: f32) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|g| points[g[0]].distance(*p) < radius)
+        {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    groups
+}
+
+fn centroid(points: impl Iterator<Item = Pos2>) -> Pos2 {
+    let (mut sum, mut n) = (Vec2::ZERO, 0.0);
+    for p in points {
+        sum += p.to_vec2();
+        n += 1.0;
+    }
+    if n > 0.0 {
+        (sum / n).to_pos2()
+    } else {
+        Pos2::ZERO
+    }
 }
 
 fn team_position(t: &Team) -> GeoPoint {
@@ -350,4 +455,26 @@ fn scale_bar(painter: &egui::Painter, rect: Rect, projector: &Projector) {
         FontId::proportional(12.0),
         Color32::from_gray(220),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearby_markers_cluster_and_distant_ones_stay_alone() {
+        let pts = [
+            Pos2::new(0.0, 0.0),
+            Pos2::new(5.0, 5.0),
+            Pos2::new(100.0, 0.0),
+            Pos2::new(3.0, -4.0),
+            Pos2::new(100.0, 15.0),
+        ];
+        assert_eq!(cluster(&pts, 16.0), vec![vec![0, 1, 3], vec![2, 4]]);
+        assert_eq!(cluster(&pts, 1.0).len(), 5);
+        assert_eq!(
+            centroid([Pos2::new(0.0, 0.0), Pos2::new(4.0, 2.0)].into_iter()),
+            Pos2::new(2.0, 1.0)
+        );
+    }
 }
