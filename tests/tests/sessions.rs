@@ -65,20 +65,9 @@ async fn a_dispatch_from_one_console_reaches_the_other_with_the_same_seq() {
     follow_until(&mut li, &mut mirror, 1).await;
 
     let inc = accepted(&wang, &live, incident("INC-1")).await;
-    let order = accepted(
-        &wang,
-        &live,
-        Command::IssueOrder {
-            order: OrderId::new("O-1"),
-            incident: IncidentId::new("INC-1"),
-            team: TeamId::new("FR-1"),
-            note: "出动".into(),
-            recommendation_shown: vec![],
-        },
-    )
-    .await;
-    assert_eq!(order, inc + 1);
-    follow_until(&mut li, &mut mirror, order).await;
+    let order_seq = accepted(&wang, &live, order("O-1", "INC-1", "FR-1", "出动")).await;
+    assert_eq!(order_seq, inc + 1);
+    follow_until(&mut li, &mut mirror, order_seq).await;
     let o = &mirror.state.orders[&OrderId::new("O-1")];
     assert_eq!(o.issued_by, UserId::new("wang"));
     assert_eq!(
@@ -89,16 +78,7 @@ async fn a_dispatch_from_one_console_reaches_the_other_with_the_same_seq() {
     // The field gateway cannot dispatch.
     let bridge = w.session("bridge").await;
     let r = bridge
-        .command(
-            &live,
-            Command::IssueOrder {
-                order: OrderId::new("O-2"),
-                incident: IncidentId::new("INC-1"),
-                team: TeamId::new("FR-1"),
-                note: String::new(),
-                recommendation_shown: vec![],
-            },
-        )
+        .command(&live, order("O-2", "INC-1", "FR-1", ""))
         .await
         .expect("answered");
     assert!(
@@ -128,7 +108,7 @@ async fn a_dispatch_from_one_console_reaches_the_other_with_the_same_seq() {
         }))
         .await
         .expect("sent");
-    follow_until(&mut li, &mut mirror, order + 1).await;
+    follow_until(&mut li, &mut mirror, order_seq + 1).await;
     let fix = mirror.state.teams[&TeamId::new("FR-1")].last_fix;
     assert_eq!(fix.map(|f| f.position), Some(GeoPoint::new(43.95, 125.35)));
     w.relay.shutdown().await;
@@ -325,18 +305,7 @@ async fn the_activity_log_names_who_did_what_beside_a_running_relay() {
     .await;
     let wang = w.session("wang").await;
     accepted(&wang, &live, incident("INC-1")).await;
-    accepted(
-        &wang,
-        &live,
-        Command::IssueOrder {
-            order: OrderId::new("O-1"),
-            incident: IncidentId::new("INC-1"),
-            team: TeamId::new("FR-1"),
-            note: "立即出动".into(),
-            recommendation_shown: vec![],
-        },
-    )
-    .await;
+    accepted(&wang, &live, order("O-1", "INC-1", "FR-1", "立即出动")).await;
     // While the relay runs and holds the log open.
     let data = w.data.clone();
     let rows = relay::export::activity_log(&data, "live", None, None).expect("exports");

@@ -69,6 +69,17 @@ pub fn team(id: &str, kind: TeamKind) -> Command {
     }))
 }
 
+/// An order for `team` to `incident`, with no recommendation on screen.
+pub fn order(id: &str, incident: &str, team: &str, note: &str) -> Command {
+    Command::IssueOrder {
+        order: OrderId::new(id),
+        incident: IncidentId::new(incident),
+        team: TeamId::new(team),
+        note: note.into(),
+        recommendation_shown: vec![],
+    }
+}
+
 /// An incident intake command, reported now.
 pub fn incident(id: &str) -> Command {
     let now = Timestamp(
