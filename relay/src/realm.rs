@@ -4,11 +4,12 @@
 //! one fsync per batch, not per command.
 
 use domain::{
-    Actor, Command, Context, Decision, OrderStatus, OrderStep, RealmKind, Role, State, Timestamp,
-    decide,
+    Actor, Command, Context, Decision, EventKind, OrderStatus, OrderStep, RealmKind, Role, State,
+    Team, TeamId, Timestamp, decide,
 };
 use ledger::{Ledger, LedgerOptions};
 use protocol::{CommandOutcome, ErrorCode, FieldObservation, Limits, RealmId, Seq, ServerMessage};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,9 @@ use tracing::{error, info, warn};
 
 /// A frame ready to write to a client: encoded once, shared by every subscriber.
 pub type Frame = Arc<[u8]>;
+
+/// How often timers (acknowledgement time-outs, checkpoints) are checked.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_millis(250);
 
 /// Largest batch decided and written as one group commit. A batch reaches
 /// every subscriber queue at once, so it is also kept to half a queue.
@@ -194,7 +198,12 @@ pub fn start(
         last_seq: last_seq.clone(),
         metrics,
         last_checkpoint: std::time::Instant::now(),
+        last_housekeeping: std::time::Instant::now(),
+        radios: HashMap::new(),
     };
+    for t in worker.state.teams.values() {
+        index_radios(&mut worker.radios, t);
+    }
     let thread = std::thread::Builder::new()
         .name(format!("realm-{}", id.0))
         .spawn(move || worker.run(rx))?;
@@ -243,6 +252,10 @@ struct Worker {
     last_seq: Arc<AtomicU64>,
     metrics: Arc<crate::metrics::Metrics>,
     last_checkpoint: std::time::Instant,
+    last_housekeeping: std::time::Instant,
+    /// Radio id, callsign or CoT uid → team, so a fix finds its team
+    /// without scanning every team (fixes are the hot path).
+    radios: HashMap<String, TeamId>,
 }
 
 fn wall_clock() -> i64 {
@@ -258,8 +271,7 @@ impl Worker {
             let first = match rx.recv_timeout(Duration::from_millis(500)) {
                 Ok(r) => r,
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {
-                    self.time_out_orders();
-                    self.checkpoint_if_due();
+                    self.housekeeping();
                     continue;
                 }
                 Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
@@ -304,9 +316,19 @@ impl Worker {
                 }
             }
             self.commit(&mut pending);
-            self.time_out_orders();
-            self.checkpoint_if_due();
+            self.housekeeping();
         }
+    }
+
+    /// Timers: acknowledgement time-outs and time-based checkpoints. At most
+    /// a few times a second, not after every batch, since both scan state.
+    fn housekeeping(&mut self) {
+        if self.last_housekeeping.elapsed() < HOUSEKEEPING_EVERY {
+            return;
+        }
+        self.last_housekeeping = std::time::Instant::now();
+        self.time_out_orders();
+        self.checkpoint_if_due();
     }
 
     /// Signs a checkpoint when decisions arrived since the last one and the
@@ -361,6 +383,11 @@ impl Worker {
                     events,
                 };
                 self.state.apply_decision(&decision);
+                for e in &decision.events {
+                    if let EventKind::TeamRegistered(t) = &e.kind {
+                        index_radios(&mut self.radios, t);
+                    }
+                }
                 pending.push(Pending { decision, reply });
             }
             Err(rejection) => {
@@ -376,13 +403,9 @@ impl Worker {
     /// A fix from a known radio becomes a `ReportFix` for its team.
     fn field_command(&self, obs: &FieldObservation) -> Option<Command> {
         let fix = obs.fix?;
-        let team = self
-            .state
-            .teams
-            .values()
-            .find(|t| t.radio_ids.iter().any(|r| r == &obs.device))?;
+        let team = self.radios.get(&obs.device)?;
         Some(Command::ReportFix {
-            team: team.id.clone(),
+            team: team.clone(),
             fix,
         })
     }
@@ -577,6 +600,13 @@ impl Worker {
             );
         }
         self.commit(&mut pending);
+    }
+}
+
+/// Adds a team's radios to the radio → team index.
+fn index_radios(radios: &mut HashMap<String, TeamId>, team: &Team) {
+    for r in &team.radio_ids {
+        radios.insert(r.clone(), team.id.clone());
     }
 }
 
