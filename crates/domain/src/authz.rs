@@ -55,12 +55,19 @@ impl Role {
         match self {
             Role::Commander => matches!(
                 class,
-                Intake | Dispatch | ResponseLevel | Supplies | TeamService | FieldReport | Roster
+                Intake
+                    | Dispatch
+                    | ResponseLevel
+                    | Supplies
+                    | TeamService
+                    | FieldReport
+                    | Roster
+                    | Duty
             ),
             Role::DutyOfficer => {
                 matches!(
                     class,
-                    Intake | Dispatch | Supplies | TeamService | FieldReport
+                    Intake | Dispatch | Supplies | TeamService | FieldReport | Duty
                 )
             }
             Role::Observer => false,
@@ -95,6 +102,8 @@ pub enum CommandClass {
     Supplies,
     /// Relay timers.
     Timer,
+    /// Shift handover.
+    Duty,
 }
 
 impl CommandClass {
@@ -128,6 +137,9 @@ impl CommandClass {
             | Command::SettleSupplies { .. }
             | Command::CancelReservation { .. }
             | Command::Replenish { .. } => Supplies,
+            Command::StartCall { .. } | Command::CloseCall { .. } => Dispatch,
+            Command::AnswerCall { .. } => FieldReport,
+            Command::GiveHandover { .. } | Command::AcceptHandover { .. } => Duty,
         }
     }
 }

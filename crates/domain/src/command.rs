@@ -3,6 +3,7 @@
 
 use crate::deadline::{AdminLevel, ReportChannel, ReportKind};
 use crate::dispatch::OrderStep;
+use crate::duty::{CallKind, ResponseDetail};
 use crate::geo::GeoPoint;
 use crate::grade::{Casualties, ResponseLevel, WarningColour};
 use crate::ids::*;
@@ -95,6 +96,8 @@ pub enum Command {
         incident: IncidentId,
         /// Level.
         level: Option<ResponseLevel>,
+        /// Matters, expected duration and measures (empty when lifting).
+        detail: ResponseDetail,
     },
     /// Record or lift (`None`) a warning colour.
     SetWarning {
@@ -178,6 +181,46 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Send a broadcast (一呼百应) or start a roll call (拉动).
+    StartCall {
+        /// New call id.
+        call: CallId,
+        /// Broadcast or roll call.
+        kind: CallKind,
+        /// Message.
+        message: String,
+        /// How the addressees were chosen, in words.
+        addressed_as: String,
+        /// Teams addressed.
+        teams: Vec<TeamId>,
+    },
+    /// A team answers a call (from the field, or logged by an officer).
+    AnswerCall {
+        /// Call.
+        call: CallId,
+        /// Team answering.
+        team: TeamId,
+    },
+    /// Close a call; its result is then final.
+    CloseCall {
+        /// Call.
+        call: CallId,
+    },
+    /// The outgoing officer hands the shift over; the summary is computed
+    /// from the state at that moment.
+    GiveHandover {
+        /// New handover id.
+        handover: HandoverId,
+        /// Incoming officer.
+        to: UserId,
+        /// Notes for the next shift.
+        notes: String,
+    },
+    /// The incoming officer acknowledges the handover.
+    AcceptHandover {
+        /// Handover.
+        handover: HandoverId,
+    },
     /// New stock arrives at a depot.
     Replenish {
         /// Depot.
@@ -221,6 +264,11 @@ impl Command {
             Command::SettleSupplies { .. } => "settle supplies",
             Command::CancelReservation { .. } => "cancel reservation",
             Command::Replenish { .. } => "replenish stock",
+            Command::StartCall { .. } => "start call",
+            Command::AnswerCall { .. } => "answer call",
+            Command::CloseCall { .. } => "close call",
+            Command::GiveHandover { .. } => "give handover",
+            Command::AcceptHandover { .. } => "accept handover",
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::authz::{Actor, CommandClass, Role};
 use crate::command::{Command, IncidentIntake};
 use crate::deadline::ReportKind;
 use crate::dispatch::{DispatchOrder, OrderStatus, OrderStep};
+use crate::duty::{Call, Handover, handover_summary};
 use crate::event::{Event, EventKind};
 use crate::ids::*;
 use crate::incident::{FiledReport, Incident, IncidentStatus};
@@ -259,14 +260,26 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
             }
             Ok(out)
         }
-        Command::SetResponseLevel { incident, level } => {
+        Command::SetResponseLevel {
+            incident,
+            level,
+            detail,
+        } => {
             let inc = open_incident(state, incident)?;
-            if inc.response_level == *level {
+            if inc.response_level == *level && inc.response_detail.as_ref() == Some(detail) {
                 return Err(invalid("level", "unchanged"));
+            }
+            if level.is_some() && detail.matters.trim().is_empty() {
+                return Err(invalid("matters", "say what the response is for"));
             }
             Ok(vec![EventKind::ResponseLevelSet {
                 incident: incident.clone(),
                 level: *level,
+                detail: if level.is_some() {
+                    detail.clone()
+                } else {
+                    Default::default()
+                },
             }])
         }
         Command::SetWarning { incident, colour } => {
@@ -370,7 +383,18 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
                 history: Vec::new(),
             }))])
         }
-        Command::AdvanceOrder { order, step } => advance(state, order, step),
+        Command::AdvanceOrder { order, step } => {
+            let mut out = advance(state, order, step)?;
+            // A time-out goes to the leader on duty: the alert is the event,
+            // so it is raised exactly once whoever watches.
+            if *step == OrderStep::TimedOut {
+                out.push(EventKind::OrderEscalated {
+                    order: order.clone(),
+                    to: state.roster.on_duty(now).map(|s| s.leader.clone()),
+                });
+            }
+            Ok(out)
+        }
         Command::ReserveSupplies {
             reservation,
             incident,
@@ -449,6 +473,107 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
                 reason: reason.clone(),
             }])
         }
+        Command::StartCall {
+            call,
+            kind,
+            message,
+            addressed_as,
+            teams,
+        } => {
+            ensure_new(&state.calls, call, "call", call)?;
+            if message.trim().is_empty() {
+                return Err(invalid("message", "must not be empty"));
+            }
+            if teams.is_empty() {
+                return Err(invalid("teams", "address at least one team"));
+            }
+            if let Some(t) = teams.iter().find(|t| !state.teams.contains_key(*t)) {
+                return Err(unknown("team", t));
+            }
+            let mut unique = teams.clone();
+            unique.sort();
+            unique.dedup();
+            if unique.len() != teams.len() {
+                return Err(invalid("teams", "a team is listed twice"));
+            }
+            Ok(vec![EventKind::CallStarted(Box::new(Call {
+                id: call.clone(),
+                kind: *kind,
+                message: message.clone(),
+                addressed_as: addressed_as.clone(),
+                teams: teams.clone(),
+                started_at: now,
+                started_by: ctx.actor.user.clone(),
+                answers: BTreeMap::new(),
+                closed_at: None,
+            }))])
+        }
+        Command::AnswerCall { call, team } => {
+            let c = state.calls.get(call).ok_or_else(|| unknown("call", call))?;
+            if c.closed_at.is_some() {
+                return Err(invalid("call", "already closed"));
+            }
+            if !c.teams.contains(team) {
+                return Err(invalid("team", format!("{team} was not addressed")));
+            }
+            if c.answers.contains_key(team) {
+                return Err(Rejection::Duplicate {
+                    kind: "answer".into(),
+                    id: team.to_string(),
+                });
+            }
+            Ok(vec![EventKind::CallAnswered {
+                call: call.clone(),
+                team: team.clone(),
+            }])
+        }
+        Command::CloseCall { call } => {
+            let c = state.calls.get(call).ok_or_else(|| unknown("call", call))?;
+            if c.closed_at.is_some() {
+                return Err(invalid("call", "already closed"));
+            }
+            Ok(vec![EventKind::CallClosed { call: call.clone() }])
+        }
+        Command::GiveHandover {
+            handover,
+            to,
+            notes,
+        } => {
+            ensure_new(&state.handovers, handover, "handover", handover)?;
+            if to.as_str().trim().is_empty() {
+                return Err(invalid("to", "name the incoming officer"));
+            }
+            if *to == ctx.actor.user {
+                return Err(invalid("to", "cannot hand over to yourself"));
+            }
+            Ok(vec![EventKind::HandoverGiven(Box::new(Handover {
+                id: handover.clone(),
+                from: ctx.actor.user.clone(),
+                to: to.clone(),
+                given_at: now,
+                summary: handover_summary(state, now),
+                notes: notes.clone(),
+                accepted_at: None,
+            }))])
+        }
+        Command::AcceptHandover { handover } => {
+            let h = state
+                .handovers
+                .get(handover)
+                .ok_or_else(|| unknown("handover", handover))?;
+            if h.to != ctx.actor.user {
+                return Err(invalid(
+                    "handover",
+                    format!("addressed to {}, not to you", h.to),
+                ));
+            }
+            if h.accepted_at.is_some() {
+                return Err(invalid("handover", "already accepted"));
+            }
+            Ok(vec![EventKind::HandoverAccepted {
+                handover: handover.clone(),
+            }])
+        }
         Command::Replenish {
             depot,
             item,
@@ -497,6 +622,20 @@ fn open(
     if !intake.position.is_valid() {
         return Err(invalid("position", "not a valid WGS-84 position"));
     }
+    if !state.rules.jurisdictions.is_empty() {
+        let Some(j) = state.rules.jurisdictions.get(&intake.jurisdiction) else {
+            return Err(invalid(
+                "jurisdiction",
+                format!("{} is not a known jurisdiction", intake.jurisdiction),
+            ));
+        };
+        if !j.contains(intake.position) {
+            return Err(invalid(
+                "position",
+                format!("outside {} ({})", j.name, intake.jurisdiction),
+            ));
+        }
+    }
     if intake.occurred_at > intake.reported_at {
         return Err(invalid(
             "occurred_at",
@@ -527,6 +666,7 @@ fn open(
         grade,
         casualties_changed_at: None,
         response_level: None,
+        response_detail: None,
         suggested_response_level: intake.suggested_response_level,
         warning: None,
         status: IncidentStatus::Reported,

@@ -3,6 +3,7 @@
 
 use crate::authz::Actor;
 use crate::dispatch::{DispatchOrder, OrderStatus};
+use crate::duty::{Call, Handover, ResponseDetail};
 use crate::grade::{AccidentGrade, Casualties, ResponseLevel, WarningColour};
 use crate::ids::*;
 use crate::incident::{FiledReport, Incident};
@@ -80,6 +81,8 @@ pub enum EventKind {
         incident: IncidentId,
         /// New level.
         level: Option<ResponseLevel>,
+        /// Matters, duration, measures.
+        detail: ResponseDetail,
     },
     /// Warning colour recorded or lifted.
     WarningSet {
@@ -114,6 +117,34 @@ pub enum EventKind {
         to: OrderStatus,
         /// Reason given, if any.
         reason: Option<String>,
+    },
+    /// An order timed out and was escalated to the leader on duty.
+    OrderEscalated {
+        /// Order.
+        order: OrderId,
+        /// Leader on duty at the time, if the roster names one.
+        to: Option<UserId>,
+    },
+    /// A broadcast or roll call went out.
+    CallStarted(Box<Call>),
+    /// A team answered a call.
+    CallAnswered {
+        /// Call.
+        call: CallId,
+        /// Team.
+        team: TeamId,
+    },
+    /// A call was closed.
+    CallClosed {
+        /// Call.
+        call: CallId,
+    },
+    /// A shift was handed over.
+    HandoverGiven(Box<Handover>),
+    /// The incoming officer acknowledged the handover.
+    HandoverAccepted {
+        /// Handover.
+        handover: HandoverId,
     },
     /// Supplies reserved.
     SuppliesReserved(Reservation),

@@ -53,6 +53,10 @@ id_type!(
     HazardId,
     /// An emergency shelter.
     ShelterId,
+    /// A broadcast or roll call (一呼百应 / 拉动).
+    CallId,
+    /// A shift handover (交接班).
+    HandoverId,
     /// A user account.
     UserId,
     /// A console, radio or gateway that a command came from.

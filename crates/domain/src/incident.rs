@@ -188,6 +188,9 @@ pub struct Incident {
     pub casualties_changed_at: Option<Timestamp>,
     /// Response level in force, if started (一级 … 四级).
     pub response_level: Option<ResponseLevel>,
+    /// What the commander recorded with the level in force.
+    #[serde(default)]
+    pub response_detail: Option<crate::duty::ResponseDetail>,
     /// Response level the officer suggested at intake.
     pub suggested_response_level: Option<ResponseLevel>,
     /// Warning colour in force, if any.

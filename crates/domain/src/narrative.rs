@@ -68,8 +68,17 @@ pub fn describe(e: &Event, state: &State) -> String {
             from.zh(),
             to.zh()
         ),
-        EventKind::ResponseLevelSet { incident, level } => match level {
-            Some(l) => format!("{} 启动{}", incident_title(state, incident), l.zh()),
+        EventKind::ResponseLevelSet {
+            incident,
+            level,
+            detail,
+        } => match level {
+            Some(l) => format!(
+                "{} 启动{}：{}",
+                incident_title(state, incident),
+                l.zh(),
+                detail.matters
+            ),
             None => format!("{} 终止应急响应", incident_title(state, incident)),
         },
         EventKind::WarningSet { incident, colour } => match colour {
@@ -104,6 +113,51 @@ pub fn describe(e: &Event, state: &State) -> String {
                 None => format!("{team} {}", to.zh()),
             }
         }
+        EventKind::OrderEscalated { order, to } => {
+            let team = state
+                .orders
+                .get(order)
+                .map_or_else(|| order.to_string(), |o| team_name(state, &o.team));
+            match to {
+                Some(leader) => format!("{team} 超时未确认，已上报带班领导 {leader}"),
+                None => format!("{team} 超时未确认，当前无带班领导"),
+            }
+        }
+        EventKind::CallStarted(c) => format!(
+            "{}（{}，{} 支队伍）：{}",
+            c.kind.zh(),
+            c.addressed_as,
+            c.teams.len(),
+            c.message
+        ),
+        EventKind::CallAnswered { call, team } => {
+            let waited = state
+                .calls
+                .get(call)
+                .map(|c| crate::time::human_duration(e.at.since(c.started_at)))
+                .unwrap_or_default();
+            format!("{} 应答 {call}（{waited}）", team_name(state, team))
+        }
+        EventKind::CallClosed { call } => match state.calls.get(call) {
+            Some(c) => format!(
+                "{}结束：{}/{} 应答",
+                c.kind.zh(),
+                c.answers.len(),
+                c.teams.len()
+            ),
+            None => format!("结束 {call}"),
+        },
+        EventKind::HandoverGiven(h) => format!(
+            "{} 向 {} 交班：在办事件 {} 起，待确认指令 {} 条",
+            h.from,
+            h.to,
+            h.summary.open_incidents.len(),
+            h.summary.pending_acks.len()
+        ),
+        EventKind::HandoverAccepted { handover } => match state.handovers.get(handover) {
+            Some(h) => format!("{} 确认接班", h.to),
+            None => format!("确认接班 {handover}"),
+        },
         EventKind::SuppliesReserved(r) => format!(
             "预留物资 {} 项（{}）",
             r.lines.len(),

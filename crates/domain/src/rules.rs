@@ -2,7 +2,9 @@
 //! command), so a replay uses exactly the rules that were in force.
 
 use crate::deadline::ReportingRuleBook;
+use crate::geo::GeoPoint;
 use crate::grade::GradeThresholds;
+use crate::ids::JurisdictionId;
 use crate::team::{FixSource, TeamKind};
 use crate::time::{MINUTE, Millis};
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,36 @@ pub struct Rules {
     pub ack_timeout: Millis,
     /// Orders within this window count as a team's current workload.
     pub workload_window: Millis,
+    /// Jurisdiction areas; when any are set, a new incident must lie inside
+    /// the one it is filed under.
+    #[serde(default)]
+    pub jurisdictions: BTreeMap<JurisdictionId, Jurisdiction>,
+}
+
+/// A jurisdiction's name and area (a simple polygon, WGS-84).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Jurisdiction {
+    /// Display name, e.g. "德惠市".
+    pub name: String,
+    /// Boundary ring; the last point joins the first.
+    pub area: Vec<GeoPoint>,
+}
+
+impl Jurisdiction {
+    /// Whether `p` lies inside the area (even-odd rule).
+    pub fn contains(&self, p: GeoPoint) -> bool {
+        let ring = &self.area;
+        let mut inside = false;
+        for (i, a) in ring.iter().enumerate() {
+            let b = ring[(i + ring.len() - 1) % ring.len()];
+            if (a.lat > p.lat) != (b.lat > p.lat)
+                && p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon
+            {
+                inside = !inside;
+            }
+        }
+        inside
+    }
 }
 
 impl Default for Rules {
@@ -64,6 +96,7 @@ impl Default for Rules {
             stale_penalty: 10 * MINUTE,
             ack_timeout: 3 * MINUTE,
             workload_window: 12 * 60 * MINUTE,
+            jurisdictions: BTreeMap::new(),
         }
     }
 }
@@ -78,4 +111,13 @@ impl Rules {
     pub fn staleness_of(&self, source: FixSource) -> Millis {
         self.staleness.get(&source).copied().unwrap_or(5 * MINUTE)
     }
+}
+
+/// The jurisdiction whose area holds `p`, if any.
+pub fn jurisdiction_at(rules: &Rules, p: GeoPoint) -> Option<&JurisdictionId> {
+    rules
+        .jurisdictions
+        .iter()
+        .find(|(_, j)| j.contains(p))
+        .map(|(id, _)| id)
 }

@@ -1,6 +1,7 @@
 //! The state of one realm and how events fold into it.
 
 use crate::dispatch::{DispatchOrder, OrderStatus, OrderTransition};
+use crate::duty::{Call, Handover};
 use crate::event::{Event, EventKind};
 use crate::ids::*;
 use crate::incident::{Incident, IncidentStatus};
@@ -34,6 +35,10 @@ pub struct State {
     pub shelters: BTreeMap<ShelterId, Shelter>,
     /// Duty roster.
     pub roster: DutyRoster,
+    /// Broadcasts and roll calls.
+    pub calls: BTreeMap<CallId, Call>,
+    /// Shift handovers.
+    pub handovers: BTreeMap<HandoverId, Handover>,
     /// Time of the last applied event.
     pub last_event_at: Timestamp,
 }
@@ -96,9 +101,36 @@ impl State {
                     i.grade = *to;
                 }
             }
-            EventKind::ResponseLevelSet { incident, level } => {
+            EventKind::ResponseLevelSet {
+                incident,
+                level,
+                detail,
+            } => {
                 if let Some(i) = self.incidents.get_mut(incident) {
                     i.response_level = *level;
+                    i.response_detail = level.map(|_| detail.clone());
+                }
+            }
+            EventKind::OrderEscalated { .. } => {}
+            EventKind::CallStarted(c) => {
+                self.calls.insert(c.id.clone(), (**c).clone());
+            }
+            EventKind::CallAnswered { call, team } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.answers.entry(team.clone()).or_insert(event.at);
+                }
+            }
+            EventKind::CallClosed { call } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.closed_at = Some(event.at);
+                }
+            }
+            EventKind::HandoverGiven(h) => {
+                self.handovers.insert(h.id.clone(), (**h).clone());
+            }
+            EventKind::HandoverAccepted { handover } => {
+                if let Some(h) = self.handovers.get_mut(handover) {
+                    h.accepted_at = Some(event.at);
                 }
             }
             EventKind::WarningSet { incident, colour } => {

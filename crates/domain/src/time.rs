@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 /// A span of time in milliseconds.
 pub type Millis = i64;
 
+/// One second in milliseconds.
+pub const SECOND: Millis = 1_000;
 /// One minute in milliseconds.
-pub const MINUTE: Millis = 60_000;
+pub const MINUTE: Millis = 60 * SECOND;
 /// One hour in milliseconds.
 pub const HOUR: Millis = 60 * MINUTE;
 /// One day in milliseconds.

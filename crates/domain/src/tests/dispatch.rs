@@ -138,7 +138,12 @@ fn every_step_from_every_reachable_status_is_applied_or_rejected_as_illegal() {
                         "{from:?} -> {to:?} was accepted"
                     );
                     assert_eq!(s.orders[&OrderId::new("O-1")].status, to);
-                    assert_eq!(events.len(), if implied_delivery { 2 } else { 1 });
+                    // A time-out also escalates to the leader on duty.
+                    let escalation = usize::from(to == OrderStatus::TimedOut);
+                    assert_eq!(
+                        events.len(),
+                        usize::from(implied_delivery) + 1 + escalation
+                    );
                 }
                 Err(Rejection::IllegalTransition { from: f, to: t, .. }) => {
                     assert!(!from.can_step_to(to) && !implied_delivery);
@@ -302,6 +307,11 @@ fn response_level_and_warning_are_separate_from_grade() {
         Command::SetResponseLevel {
             incident: IncidentId::new("INC-1"),
             level: Some(ResponseLevel::II),
+            detail: crate::duty::ResponseDetail {
+                matters: "仓库火灾".into(),
+                expected_hours: Some(6),
+                measures: "封控周边道路".into(),
+            },
         },
         Role::Commander,
         T0,
@@ -334,6 +344,10 @@ fn authorization_matrix_is_enforced() {
     let level = Command::SetResponseLevel {
         incident: IncidentId::new("INC-1"),
         level: Some(ResponseLevel::I),
+        detail: crate::duty::ResponseDetail {
+            matters: "仓库火灾".into(),
+            ..Default::default()
+        },
     };
     let timeout = Command::AdvanceOrder {
         order: OrderId::new("O-1"),

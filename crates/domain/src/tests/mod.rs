@@ -3,6 +3,7 @@
 
 mod deadlines;
 mod dispatch;
+mod duty;
 mod narrative;
 mod properties;
 mod recommendation;
