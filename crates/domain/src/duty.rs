@@ -174,7 +174,12 @@ pub fn handover_summary(state: &State, now: Timestamp) -> HandoverSummary {
     s.teams_committed = state
         .teams
         .values()
-        .filter(|t| !matches!(t.status, TeamStatus::Available | TeamStatus::OutOfService(_)))
+        .filter(|t| {
+            !matches!(
+                t.status,
+                TeamStatus::Available | TeamStatus::OutOfService(_)
+            )
+        })
         .map(|t| t.id.clone())
         .collect();
     s.supplies_out = state

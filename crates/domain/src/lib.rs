@@ -15,12 +15,12 @@ pub mod decide;
 pub mod decision;
 pub mod dispatch;
 pub mod duty;
-pub mod metrics;
 pub mod event;
 pub mod geo;
 pub mod grade;
 pub mod ids;
 pub mod incident;
+pub mod metrics;
 pub mod narrative;
 pub mod recommend;
 pub mod rejection;
@@ -48,7 +48,9 @@ pub use rejection::Rejection;
 pub use rules::{Jurisdiction, Rules, jurisdiction_at};
 pub use sites::{DutyRoster, HazardSource, RiskColour, Shelter, Shift};
 pub use state::State;
-pub use supply::{Depot, Reservation, ReservationStatus, Shortage, StockLine};
+pub use supply::{
+    Depot, DepotProposal, Reservation, ReservationStatus, Shortage, StockLine, propose_depots,
+};
 pub use team::{Capability, Fix, FixSource, Team, TeamKind, TeamStatus};
 pub use time::{Millis, Timestamp};
 

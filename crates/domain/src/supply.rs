@@ -107,3 +107,45 @@ pub fn shortages(depot: &Depot, lines: &BTreeMap<ItemId, u64>) -> Vec<Shortage> 
         })
         .collect()
 }
+
+/// A depot the console proposes for a supply request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepotProposal {
+    /// Depot.
+    pub depot: DepotId,
+    /// Great-circle distance to the incident, metres.
+    pub distance_m: f64,
+    /// What it cannot cover (empty: it covers the whole request).
+    pub short: Vec<Shortage>,
+}
+
+/// Depots for a request, those that cover all of it first, then by how
+/// much they cover and by distance. Depots with none of the items are left out.
+pub fn propose_depots(
+    depots: &BTreeMap<DepotId, Depot>,
+    at: GeoPoint,
+    lines: &BTreeMap<ItemId, u64>,
+) -> Vec<DepotProposal> {
+    let mut v: Vec<DepotProposal> = depots
+        .values()
+        .filter(|d| {
+            lines
+                .keys()
+                .any(|i| d.stock.get(i).is_some_and(|l| l.free() > 0))
+        })
+        .map(|d| DepotProposal {
+            depot: d.id.clone(),
+            distance_m: d.position.distance_m(&at),
+            short: shortages(d, lines),
+        })
+        .collect();
+    let missing =
+        |p: &DepotProposal| -> u64 { p.short.iter().map(|s| s.requested - s.available).sum() };
+    v.sort_by(|a, b| {
+        missing(a)
+            .cmp(&missing(b))
+            .then(a.distance_m.total_cmp(&b.distance_m))
+            .then(a.depot.cmp(&b.depot))
+    });
+    v
+}

@@ -140,10 +140,7 @@ fn every_step_from_every_reachable_status_is_applied_or_rejected_as_illegal() {
                     assert_eq!(s.orders[&OrderId::new("O-1")].status, to);
                     // A time-out also escalates to the leader on duty.
                     let escalation = usize::from(to == OrderStatus::TimedOut);
-                    assert_eq!(
-                        events.len(),
-                        usize::from(implied_delivery) + 1 + escalation
-                    );
+                    assert_eq!(events.len(), usize::from(implied_delivery) + 1 + escalation);
                 }
                 Err(Rejection::IllegalTransition { from: f, to: t, .. }) => {
                     assert!(!from.can_step_to(to) && !implied_delivery);

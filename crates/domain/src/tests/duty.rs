@@ -31,7 +31,11 @@ fn roll_call(s: &mut State) {
             kind: CallKind::RollCall,
             message: "周通信测试，请各队应答".into(),
             addressed_as: "全部队伍".into(),
-            teams: vec![TeamId::new("HZ-1"), TeamId::new("FR-1"), TeamId::new("MD-1")],
+            teams: vec![
+                TeamId::new("HZ-1"),
+                TeamId::new("FR-1"),
+                TeamId::new("MD-1"),
+            ],
         },
         Role::DutyOfficer,
         T0,
@@ -62,7 +66,10 @@ fn roll_call_records_who_answered_and_how_fast() {
         },
         &ctx(field, T0.plus(MINUTE * 2)),
     );
-    assert!(matches!(again, Err(Rejection::Duplicate { .. })), "{again:?}");
+    assert!(
+        matches!(again, Err(Rejection::Duplicate { .. })),
+        "{again:?}"
+    );
     must(
         &mut s,
         Command::CloseCall {
@@ -202,7 +209,10 @@ fn a_time_out_escalates_to_the_leader_on_duty_exactly_once() {
         Role::FieldGateway,
         T0.plus(5 * MINUTE),
     );
-    assert_eq!(s.orders[&OrderId::new("O-1")].status, OrderStatus::Acknowledged);
+    assert_eq!(
+        s.orders[&OrderId::new("O-1")].status,
+        OrderStatus::Acknowledged
+    );
 }
 
 #[test]
@@ -334,7 +344,10 @@ fn an_incident_outside_its_jurisdiction_is_refused_naming_the_field() {
         jurisdiction_at(&s.rules, GeoPoint::new(44.53, 125.70)),
         Some(&JurisdictionId::new("德惠市"))
     );
-    assert_eq!(jurisdiction_at(&s.rules, GeoPoint::new(43.88, 125.32)), None);
+    assert_eq!(
+        jurisdiction_at(&s.rules, GeoPoint::new(43.88, 125.32)),
+        None
+    );
 }
 
 #[test]
@@ -432,8 +445,18 @@ fn response_level_needs_its_matters_and_lifting_clears_them() {
         decide(&s, &set(Some(ResponseLevel::III), " "), &commander),
         Err(Rejection::Invalid { field, .. }) if field == "matters"
     ));
-    must(&mut s, set(Some(ResponseLevel::III), "液氨泄漏"), Role::Commander, T0);
-    must(&mut s, set(Some(ResponseLevel::II), "液氨泄漏扩大"), Role::Commander, T0);
+    must(
+        &mut s,
+        set(Some(ResponseLevel::III), "液氨泄漏"),
+        Role::Commander,
+        T0,
+    );
+    must(
+        &mut s,
+        set(Some(ResponseLevel::II), "液氨泄漏扩大"),
+        Role::Commander,
+        T0,
+    );
     let i = &s.incidents[&IncidentId::new("INC-1")];
     assert_eq!(i.response_level, Some(ResponseLevel::II));
     assert_eq!(

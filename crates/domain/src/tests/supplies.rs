@@ -178,3 +178,23 @@ fn replenish_adds_new_items_and_keeps_the_earliest_expiry() {
     let l = &s.depots[&DepotId::new("D-2")].stock[&ItemId::new("ors")];
     assert_eq!((l.on_hand, l.expiry), (15, Some(Timestamp(1_000))));
 }
+
+#[test]
+fn depots_that_cover_the_request_come_first_then_the_nearest() {
+    let s = world();
+    let at = s.incidents[&IncidentId::new("INC-1")].position;
+    // D-1 is next to the incident and has 100 foam; D-2 is far with 30.
+    let small = crate::supply::propose_depots(&s.depots, at, &lines(&[("foam", 20)]));
+    let order: Vec<&str> = small.iter().map(|p| p.depot.as_str()).collect();
+    assert_eq!(order, vec!["D-1", "D-2"]);
+    assert!(small.iter().all(|p| p.short.is_empty()));
+    // Suits only exist at D-2: it covers, D-1 is left out entirely.
+    let suits = crate::supply::propose_depots(&s.depots, at, &lines(&[("suit", 5)]));
+    let order: Vec<&str> = suits.iter().map(|p| p.depot.as_str()).collect();
+    assert_eq!(order, vec!["D-2"]);
+    // More foam than D-1 has: still proposed, with the shortage named.
+    let big = crate::supply::propose_depots(&s.depots, at, &lines(&[("foam", 120)]));
+    assert_eq!(big[0].depot.as_str(), "D-1");
+    assert_eq!(big[0].short[0].available, 100);
+    assert!(big[0].distance_m < big[1].distance_m);
+}
