@@ -281,6 +281,35 @@ impl Desk {
     }
 }
 
+/// Rough areas of the demo's jurisdictions (boxes around the real ones,
+/// not survey boundaries): enough for intake to file an incident under the
+/// district whose area it lies in.
+fn jurisdictions() -> BTreeMap<JurisdictionId, Jurisdiction> {
+    let area = |name: &str, s: f64, n: f64, w: f64, e: f64| {
+        (
+            JurisdictionId::new(name),
+            Jurisdiction {
+                name: name.into(),
+                area: vec![
+                    GeoPoint::new(s, w),
+                    GeoPoint::new(s, e),
+                    GeoPoint::new(n, e),
+                    GeoPoint::new(n, w),
+                ],
+            },
+        )
+    };
+    BTreeMap::from([
+        area("德惠市", 44.15, 44.85, 125.35, 126.10),
+        area("长春市宽城区", 43.89, 44.10, 125.29, 125.40),
+        area("长春市绿园区", 43.87, 44.00, 125.10, 125.29),
+        area("长春市朝阳区", 43.70, 43.87, 125.15, 125.33),
+        area("长春市南关区", 43.70, 43.89, 125.33, 125.40),
+        area("长春市二道区", 43.78, 43.98, 125.40, 125.60),
+        area("长春市双阳区", 43.35, 43.70, 125.45, 125.95),
+    ])
+}
+
 /// The demo night as of `now`: every decision in time order (commands with
 /// the recommendation that was on screen filled in), and any command the
 /// domain refused (none, unless the rules changed under the demo).
@@ -291,6 +320,7 @@ pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
 
     let mut rules = Rules::default();
     rules.reporting.default = rules.reporting.default.clone().with_city_tightening();
+    rules.jurisdictions = jurisdictions();
     d.run(admin(), t0, Command::SetRules(Box::new(rules)));
     d.run(
         admin(),
@@ -558,6 +588,11 @@ pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
         Command::SetResponseLevel {
             incident: leak.clone(),
             level: Some(ResponseLevel::III),
+            detail: domain::ResponseDetail {
+                matters: "德惠化工园区液氨泄漏".into(),
+                expected_hours: Some(8),
+                measures: "园区下风向500米内人员疏散，危化品救援队堵漏，环境监测".into(),
+            },
         },
     );
     d.run(

@@ -3,6 +3,7 @@
 //! `main` is the table of contents: one plugin per concern.
 
 mod demo;
+mod forms;
 mod i18n;
 mod map;
 mod net;
@@ -10,6 +11,7 @@ mod panels;
 mod picture;
 mod screenshot;
 mod theme;
+mod workbench;
 
 use bevy::prelude::*;
 use bevy::window::WindowResolution;
@@ -33,6 +35,9 @@ enum Mode {
         /// Render, save a PNG screenshot here once the demo is loaded, and exit.
         #[arg(long)]
         screenshot: Option<PathBuf>,
+        /// What to open once the demo is loaded.
+        #[arg(long, value_enum, default_value = "map")]
+        view: workbench::StartView,
     },
     /// Follow the live realm of a relay.
     Connect {
@@ -89,20 +94,30 @@ fn connect_config(
 
 fn main() -> AppExit {
     let cli = Cli::parse();
-    let (source, screenshot, label) = match cli.mode {
-        Mode::Demo { screenshot } => (
-            net::Source::Demo,
-            screenshot,
-            "内置中继演示 Embedded demo".to_owned(),
-        ),
+    let mut start_view = workbench::StartView::Map;
+    let (source, screenshot, label, device) = match cli.mode {
+        Mode::Demo { screenshot, view } => {
+            start_view = view;
+            (
+                net::Source::Demo,
+                screenshot,
+                "内置中继演示 Embedded demo".to_owned(),
+                "console-1".to_owned(),
+            )
+        }
         Mode::Connect {
             relay,
             user,
             token_file,
             fingerprint,
             device,
-        } => match connect_config(relay, user, &token_file, fingerprint, device) {
-            Ok(cfg) => (net::Source::Relay(cfg), None, format!("中继 {relay}")),
+        } => match connect_config(relay, user, &token_file, fingerprint, device.clone()) {
+            Ok(cfg) => (
+                net::Source::Relay(cfg),
+                None,
+                format!("中继 {relay}"),
+                device,
+            ),
             Err(e) => {
                 eprintln!("console: {e:#}");
                 return AppExit::error();
@@ -132,7 +147,9 @@ fn main() -> AppExit {
         net::NetPlugin { source },
         map::MapPlugin,
         panels::PanelsPlugin,
-    ));
+        workbench::WorkbenchPlugin { device },
+    ))
+    .insert_resource(start_view);
     if let Some(path) = screenshot {
         app.add_plugins(screenshot::ScreenshotPlugin { path });
     }

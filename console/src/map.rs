@@ -24,6 +24,9 @@ impl Plugin for MapPlugin {
 pub struct MapView {
     memory: MapMemory,
     home: Position,
+    /// Where the map was last clicked away from any marker (taken by the
+    /// intake form's "pick on map").
+    pub picked: Option<GeoPoint>,
 }
 
 impl Default for MapView {
@@ -34,6 +37,7 @@ impl Default for MapView {
         Self {
             memory,
             home: lat_lon(44.20, 125.52),
+            picked: None,
         }
     }
 }
@@ -56,6 +60,7 @@ pub fn show(ui: &mut egui::Ui, view: &mut MapView, picture: &mut Picture, now: T
     let layers = Layers {
         state: &picture.state,
         selected: &mut picture.selected,
+        picked: &mut view.picked,
         now,
     };
     let home = view.home;
@@ -66,6 +71,7 @@ pub fn show(ui: &mut egui::Ui, view: &mut MapView, picture: &mut Picture, now: T
 struct Layers<'a> {
     state: &'a State,
     selected: &'a mut Option<Selection>,
+    picked: &'a mut Option<GeoPoint>,
     now: Timestamp,
 }
 
@@ -234,6 +240,7 @@ impl walkers::Plugin for Layers<'_> {
                 .map(|h| (h, h.at.distance(pointer)))
                 .filter(|(_, d)| *d < 12.0)
                 .min_by(|a, b| a.1.total_cmp(&b.1));
+            let under = projector.unproject(pointer.to_vec2());
             if let Some((hit, _)) = nearest {
                 tooltip(&painter, pointer, &hit.tooltip);
                 if response.clicked()
@@ -241,8 +248,9 @@ impl walkers::Plugin for Layers<'_> {
                 {
                     *self.selected = Some(sel.clone());
                 }
+            } else if response.clicked() {
+                *self.picked = Some(GeoPoint::new(under.y(), under.x()));
             }
-            let under = projector.unproject(pointer.to_vec2());
             painter.text(
                 response.rect.left_bottom() + Vec2::new(8.0, -8.0),
                 Align2::LEFT_BOTTOM,

@@ -1,13 +1,15 @@
 //! The link to the relay: a tokio runtime on its own thread follows the
 //! `live` realm with the client library's `Follower` and hands plain
-//! messages to the ECS over a channel. In demo mode it first starts an
-//! embedded relay and plays the demo night into it through real sessions.
+//! messages to the ECS over a channel; commands the officer issues go the
+//! other way through the [`Outbox`], each on the session of the user who
+//! signed in. In demo mode it first starts an embedded relay and plays the
+//! demo night into it through real sessions.
 
 use crate::demo;
 use crate::picture::{Picture, wall_clock};
 use bevy::prelude::*;
 use client::{ClientConfig, FollowEvent, Follower, Session, Trust};
-use domain::{Decision, Role, State};
+use domain::{Command, Decision, Role, State};
 use protocol::{CommandOutcome, RealmId};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,6 +44,129 @@ pub enum NetUpdate {
     },
     /// The demo night is fully played and followed.
     DemoReady,
+    /// Who this console may act as (the role comes from the relay's welcome).
+    Accounts(Vec<(String, Role)>),
+    /// What became of a command from the outbox.
+    Outcome {
+        /// Outbox id.
+        id: u64,
+        /// The relay's answer, or why none came.
+        result: Result<CommandOutcome, String>,
+    },
+}
+
+/// A command on its way to the relay.
+pub(crate) struct Outgoing {
+    pub(crate) id: u64,
+    pub(crate) user: String,
+    pub(crate) command: Command,
+}
+
+/// One command's fate, as the officer sees it.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// What was asked, in words.
+    pub label: String,
+    /// Accepted (durable) or not.
+    pub ok: bool,
+    /// Seq or reason.
+    pub detail: String,
+    /// When the answer came (wall clock).
+    pub at: std::time::Instant,
+}
+
+/// Commands this console sends, who it acts as, and what became of them.
+#[derive(Resource)]
+pub struct Outbox {
+    tx: tokio::sync::mpsc::UnboundedSender<Outgoing>,
+    next_id: u64,
+    /// Accounts this console may act as, with their roles.
+    pub accounts: Vec<(String, Role)>,
+    /// Index into `accounts` of the signed-in user.
+    pub current: usize,
+    /// Sent, not yet answered: id → label.
+    pub pending: BTreeMap<u64, String>,
+    /// Answers, newest last.
+    pub receipts: std::collections::VecDeque<Receipt>,
+}
+
+impl Outbox {
+    /// An outbox whose commands land in the returned receiver (UI tests).
+    #[cfg(test)]
+    pub(crate) fn for_test(
+        accounts: Vec<(String, Role)>,
+    ) -> (Outbox, tokio::sync::mpsc::UnboundedReceiver<Outgoing>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let outbox = Outbox {
+            tx,
+            next_id: 1,
+            accounts,
+            current: 0,
+            pending: BTreeMap::new(),
+            receipts: Default::default(),
+        };
+        (outbox, rx)
+    }
+
+    /// The signed-in user and role, once known.
+    pub fn me(&self) -> Option<&(String, Role)> {
+        self.accounts.get(self.current)
+    }
+
+    /// Whether the signed-in user's role may issue `cmd`.
+    pub fn may(&self, cmd: &Command) -> bool {
+        self.me()
+            .is_some_and(|(_, r)| r.may(domain::authz::CommandClass::of(cmd)))
+    }
+
+    /// Queues `cmd` as the signed-in user; `label` says what it is in the
+    /// receipts. Returns its outbox id, or `None` before sign-in.
+    pub fn send(&mut self, label: impl Into<String>, cmd: Command) -> Option<u64> {
+        let (user, _) = self.me()?.clone();
+        let id = self.next_id;
+        self.next_id += 1;
+        let label = label.into();
+        if self
+            .tx
+            .send(Outgoing {
+                id,
+                user,
+                command: cmd,
+            })
+            .is_err()
+        {
+            self.receipt(label, false, "网络线程已停止".into());
+            return None;
+        }
+        self.pending.insert(id, label);
+        Some(id)
+    }
+
+    fn receipt(&mut self, label: String, ok: bool, detail: String) {
+        self.receipts.push_back(Receipt {
+            label,
+            ok,
+            detail,
+            at: std::time::Instant::now(),
+        });
+        while self.receipts.len() > 50 {
+            self.receipts.pop_front();
+        }
+    }
+
+    fn settle(&mut self, id: u64, result: Result<CommandOutcome, String>) {
+        let label = self.pending.remove(&id).unwrap_or_default();
+        match result {
+            Ok(CommandOutcome::Accepted { seq }) => {
+                self.receipt(label, true, format!("已记录 seq {seq}"))
+            }
+            Ok(CommandOutcome::Rejected(r)) => self.receipt(label, false, format!("被拒绝：{r}")),
+            Ok(CommandOutcome::Failed { code, message }) => {
+                self.receipt(label, false, format!("中继未处理（{code:?}）：{message}"))
+            }
+            Err(e) => self.receipt(label, false, format!("未送达：{e}")),
+        }
+    }
 }
 
 /// The link as the header shows it.
@@ -79,10 +204,11 @@ pub struct NetPlugin {
 impl Plugin for NetPlugin {
     fn build(&self, app: &mut App) {
         let (tx, rx) = mpsc::channel();
+        let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
         let source = self.source.clone();
         let spawned = std::thread::Builder::new()
             .name("net".into())
-            .spawn(move || run(source, tx));
+            .spawn(move || run(source, tx, out_rx));
         if let Err(e) = spawned {
             error!("cannot start the network thread: {e}");
         }
@@ -91,12 +217,20 @@ impl Plugin for NetPlugin {
             demo_ready: false,
             rx: Mutex::new(rx),
         })
+        .insert_resource(Outbox {
+            tx: out_tx,
+            next_id: 1,
+            accounts: Vec::new(),
+            current: 0,
+            pending: BTreeMap::new(),
+            receipts: Default::default(),
+        })
         .add_systems(PreUpdate, receive);
     }
 }
 
 /// Folds whatever arrived since the last frame into the picture.
-fn receive(mut link: ResMut<Link>, mut picture: ResMut<Picture>) {
+fn receive(mut link: ResMut<Link>, mut picture: ResMut<Picture>, mut outbox: ResMut<Outbox>) {
     let updates: Vec<NetUpdate> = match link.rx.lock() {
         Ok(rx) => rx.try_iter().collect(),
         Err(_) => return,
@@ -107,11 +241,20 @@ fn receive(mut link: ResMut<Link>, mut picture: ResMut<Picture>) {
             NetUpdate::Snapshot { seq, state } => picture.reset(seq, *state),
             NetUpdate::Decision { seq, decision } => picture.apply_decision(seq, *decision),
             NetUpdate::DemoReady => link.demo_ready = true,
+            NetUpdate::Accounts(a) => {
+                outbox.accounts = a;
+                outbox.current = 0;
+            }
+            NetUpdate::Outcome { id, result } => outbox.settle(id, result),
         }
     }
 }
 
-fn run(source: Source, tx: mpsc::Sender<NetUpdate>) {
+fn run(
+    source: Source,
+    tx: mpsc::Sender<NetUpdate>,
+    outbox: tokio::sync::mpsc::UnboundedReceiver<Outgoing>,
+) {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -125,10 +268,21 @@ fn run(source: Source, tx: mpsc::Sender<NetUpdate>) {
     };
     rt.block_on(async move {
         match source {
-            Source::Relay(cfg) => follow(cfg, None, &tx).await,
+            Source::Relay(cfg) => {
+                let accounts = BTreeMap::from([(cfg.user.clone(), cfg.clone())]);
+                tokio::spawn(commander(accounts, outbox, tx.clone()));
+                follow(cfg, None, &tx).await
+            }
             Source::Demo => match DemoRelay::start().await {
                 // The relay must outlive the follower: keep it bound here.
-                Ok(demo) => follow(demo.console.clone(), Some(&demo), &tx).await,
+                Ok(demo) => {
+                    let accounts = DEMO_OPERATORS
+                        .iter()
+                        .map(|u| (u.to_string(), client_config(&demo.relay, &demo.tokens, u)))
+                        .collect();
+                    tokio::spawn(commander(accounts, outbox, tx.clone()));
+                    follow(demo.console.clone(), Some(&demo), &tx).await
+                }
                 Err(e) => {
                     let _ = tx.send(NetUpdate::Status(LinkStatus::Failed(format!("{e:#}"))));
                 }
@@ -179,6 +333,75 @@ async fn follow(cfg: ClientConfig, demo: Option<&DemoRelay>, tx: &mpsc::Sender<N
     }
 }
 
+/// Sends the officer's commands, one at a time and in order, each on a
+/// session of the user who issued it. Says first which accounts work and
+/// in which role (from the relay's welcome).
+async fn commander(
+    accounts: BTreeMap<String, ClientConfig>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Outgoing>,
+    tx: mpsc::Sender<NetUpdate>,
+) {
+    let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
+    let mut roles = Vec::new();
+    // In the demo the duty officer comes first: that is who signs in.
+    let mut order: Vec<&String> = accounts.keys().collect();
+    order.sort_by_key(|u| DEMO_OPERATORS.iter().position(|d| d == u));
+    for user in order {
+        match Session::connect_with_backoff(&accounts[user], 20).await {
+            Ok(s) => {
+                roles.push((user.clone(), s.welcome().role));
+                sessions.insert(user.clone(), s);
+            }
+            Err(e) => warn!("account {user} cannot sign in: {e}"),
+        }
+    }
+    if tx.send(NetUpdate::Accounts(roles)).is_err() {
+        return;
+    }
+    let live = RealmId::live();
+    while let Some(out) = rx.recv().await {
+        if !sessions.contains_key(&out.user) {
+            let Some(cfg) = accounts.get(&out.user) else {
+                let _ = tx.send(NetUpdate::Outcome {
+                    id: out.id,
+                    result: Err(format!("没有账户 {}", out.user)),
+                });
+                continue;
+            };
+            match Session::connect_with_backoff(cfg, 3).await {
+                Ok(s) => {
+                    sessions.insert(out.user.clone(), s);
+                }
+                Err(e) => {
+                    let _ = tx.send(NetUpdate::Outcome {
+                        id: out.id,
+                        result: Err(e.to_string()),
+                    });
+                    continue;
+                }
+            }
+        }
+        let result = match sessions.get(&out.user) {
+            Some(s) => s
+                .command(&live, out.command)
+                .await
+                .map_err(|e| e.to_string()),
+            None => Err("no session".into()),
+        };
+        if result.is_err() {
+            // Reconnect on the next command rather than reuse a dead link.
+            sessions.remove(&out.user);
+        }
+        if tx.send(NetUpdate::Outcome { id: out.id, result }).is_err() {
+            return;
+        }
+    }
+}
+
+/// Who the demo console may act as: the duty officer first (signed in at
+/// start), the leader on duty, and the officer of the next shift.
+const DEMO_OPERATORS: [&str; 3] = ["王丽", "张建国", "李强"];
+
 /// An embedded relay for the demo, with one account per actor of the demo
 /// night and a read-only account for the console.
 struct DemoRelay {
@@ -207,6 +430,12 @@ impl DemoRelay {
             }
         }
         tokens.insert(SCREEN_USER.into(), users.add(SCREEN_USER, Role::Observer)?);
+        if !tokens.contains_key(NEXT_OFFICER) {
+            tokens.insert(
+                NEXT_OFFICER.into(),
+                users.add(NEXT_OFFICER, Role::DutyOfficer)?,
+            );
+        }
         users.save(&data)?;
         let relay = relay::Server::start(relay::Config {
             listen: "127.0.0.1:0".parse()?,
@@ -280,6 +509,8 @@ impl DemoRelay {
 
 /// The console's own read-only account in the demo.
 const SCREEN_USER: &str = "大屏";
+/// The officer who takes over the next shift in the demo.
+const NEXT_OFFICER: &str = "李强";
 
 fn client_config(
     relay: &relay::ServerHandle,

@@ -3,9 +3,10 @@
 
 use crate::i18n::zh_en;
 use crate::map::{self, MapView};
-use crate::net::{Link, LinkStatus};
+use crate::net::{Link, LinkStatus, Outbox};
 use crate::picture::{Clock, Picture, Selection};
 use crate::theme;
+use crate::workbench::{self, Workbench};
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
@@ -29,6 +30,8 @@ fn draw(
     mut contexts: EguiContexts,
     mut picture: ResMut<Picture>,
     mut view: ResMut<MapView>,
+    mut workbench: ResMut<Workbench>,
+    mut outbox: ResMut<Outbox>,
     clock: Res<Clock>,
     link: Res<Link>,
 ) -> Result {
@@ -41,7 +44,11 @@ fn draw(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
-    egui::Panel::top("header").show(&mut root, |ui| header(ui, &picture, &link, now));
+    egui::Panel::top("header").show(&mut root, |ui| {
+        header(ui, &picture, &link, now);
+        workbench::toolbar(ui, &mut workbench, &mut outbox, now);
+        ui.add_space(2.0);
+    });
     egui::Panel::bottom("feed")
         .exact_size(170.0)
         .show(&mut root, |ui| event_feed(ui, &picture));
@@ -56,6 +63,8 @@ fn draw(
     egui::CentralPanel::default()
         .frame(egui::Frame::NONE)
         .show(&mut root, |ui| map::show(ui, &mut view, &mut picture, now));
+    let picked = view.picked.take();
+    workbench::windows(&ctx, &mut workbench, &mut outbox, &mut picture, picked, now);
     // Keep countdowns and pulses moving even when nothing arrives.
     ctx.request_repaint_after(std::time::Duration::from_millis(250));
     Ok(())
