@@ -739,6 +739,41 @@ pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
     d.play()
 }
 
+/// What happens after the console has caught up, as (delay after the
+/// previous step, actor, command): the weekly communications test (每周通信
+/// 测试) goes out and the teams answer one by one — one stays silent.
+pub fn live_tail() -> Vec<(std::time::Duration, Actor, Command)> {
+    use std::time::Duration;
+    let teams: Vec<TeamId> = [
+        "CC-TX1", "CC-NG", "DH-XF", "CC-JJ", "DH-JJ", "CC-PS", "CY-WX",
+    ]
+    .into_iter()
+    .map(TeamId::new)
+    .collect();
+    let mut tail = vec![(
+        Duration::from_millis(200),
+        officer(),
+        Command::StartCall {
+            call: CallId::new("CALL-W47"),
+            kind: CallKind::RollCall,
+            message: "每周通信测试：各队收到请应答".into(),
+            addressed_as: "全部市级队伍".into(),
+            teams: teams.clone(),
+        },
+    )];
+    for (i, team) in teams.iter().filter(|t| t.as_str() != "CY-WX").enumerate() {
+        tail.push((
+            Duration::from_millis(1_500 + 700 * i as u64),
+            field(),
+            Command::AnswerCall {
+                call: CallId::new("CALL-W47"),
+                team: team.clone(),
+            },
+        ));
+    }
+    tail
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -766,6 +801,29 @@ mod tests {
         );
         let shown = &state.orders[&OrderId::new("ORD-001")].recommendation_shown;
         assert_eq!(shown.first().map(|c| c.team.as_str()), Some("DH-YQ"));
+    }
+
+    #[test]
+    fn the_live_tail_is_accepted_after_the_night() {
+        let now = Timestamp(1_795_451_400_000);
+        let mut state = State::default();
+        for d in demo_decisions(now).0 {
+            state.apply_decision(&d);
+        }
+        for (i, (_, actor, cmd)) in live_tail().into_iter().enumerate() {
+            let ctx = Context {
+                now: now.plus(i as i64 * 1_000),
+                actor,
+                realm: RealmKind::Live,
+            };
+            let events = decide(&state, &cmd, &ctx).expect("accepted");
+            for e in &events {
+                state.apply(e);
+            }
+        }
+        let call = &state.calls[&CallId::new("CALL-W47")];
+        assert_eq!(call.answers.len(), 6);
+        assert_eq!(call.silent(), vec![&TeamId::new("CY-WX")]);
     }
 
     #[test]

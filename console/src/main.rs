@@ -2,6 +2,7 @@
 //!
 //! `main` is the table of contents: one plugin per concern.
 
+mod alerts;
 mod demo;
 mod forms;
 mod i18n;
@@ -148,6 +149,7 @@ fn main() -> AppExit {
         map::MapPlugin,
         panels::PanelsPlugin,
         workbench::WorkbenchPlugin { device },
+        alerts::AlertsPlugin,
     ))
     .insert_resource(start_view);
     if let Some(path) = screenshot {

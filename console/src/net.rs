@@ -192,6 +192,10 @@ pub struct Link {
     pub status: LinkStatus,
     /// Whether the demo night has been fully received.
     pub demo_ready: bool,
+    /// Whether this is the demo (its night is played in at start).
+    pub demo: bool,
+    /// Seq the picture had when the demo night was fully loaded.
+    pub ready_seq: Option<u64>,
     rx: Mutex<mpsc::Receiver<NetUpdate>>,
 }
 
@@ -215,6 +219,8 @@ impl Plugin for NetPlugin {
         app.insert_resource(Link {
             status: LinkStatus::Connecting,
             demo_ready: false,
+            demo: matches!(self.source, Source::Demo),
+            ready_seq: None,
             rx: Mutex::new(rx),
         })
         .insert_resource(Outbox {
@@ -240,7 +246,10 @@ fn receive(mut link: ResMut<Link>, mut picture: ResMut<Picture>, mut outbox: Res
             NetUpdate::Status(s) => link.status = s,
             NetUpdate::Snapshot { seq, state } => picture.reset(seq, *state),
             NetUpdate::Decision { seq, decision } => picture.apply_decision(seq, *decision),
-            NetUpdate::DemoReady => link.demo_ready = true,
+            NetUpdate::DemoReady => {
+                link.demo_ready = true;
+                link.ready_seq = Some(picture.last_seq);
+            }
             NetUpdate::Accounts(a) => {
                 outbox.accounts = a;
                 outbox.current = 0;
@@ -495,14 +504,39 @@ impl DemoRelay {
                     other => warn!("demo command not accepted by the relay: {other:?}"),
                 }
             }
-            for (_, s) in sessions {
-                s.close().await;
-            }
             info!("demo relay seeded up to seq {last}");
             while progress.load(Ordering::Acquire) < last {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
             let _ = tx.send(NetUpdate::DemoReady);
+            // Then the night goes on while the officer watches.
+            for (delay, actor, cmd) in demo::live_tail() {
+                tokio::time::sleep(delay).await;
+                let user = actor.user.0.clone();
+                if !sessions.contains_key(&user) {
+                    let Some(cfg) = configs.get(&user) else {
+                        continue;
+                    };
+                    match Session::connect(cfg).await {
+                        Ok(s) => {
+                            sessions.insert(user.clone(), s);
+                        }
+                        Err(e) => {
+                            warn!("demo user {user} cannot connect: {e}");
+                            continue;
+                        }
+                    }
+                }
+                if let Some(s) = sessions.get(&user)
+                    && let Ok(other) = s.command(&live, cmd).await
+                    && !matches!(other, CommandOutcome::Accepted { .. })
+                {
+                    warn!("demo step not accepted: {other:?}");
+                }
+            }
+            for (_, s) in sessions {
+                s.close().await;
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The panels around the map: header, incident queue, teams and
 //! recommendation, event feed. One system lays them out every frame.
 
+use crate::alerts::{AlertKind, Alerts, Audio};
 use crate::i18n::zh_en;
 use crate::map::{self, MapView};
 use crate::net::{Link, LinkStatus, Outbox};
@@ -26,15 +27,27 @@ impl Plugin for PanelsPlugin {
     }
 }
 
+/// The officer's side of the console: forms, outbox, alerts.
+#[derive(bevy::ecs::system::SystemParam)]
+struct Desk<'w> {
+    workbench: ResMut<'w, Workbench>,
+    outbox: ResMut<'w, Outbox>,
+    alerts: ResMut<'w, Alerts>,
+}
+
 fn draw(
     mut contexts: EguiContexts,
     mut picture: ResMut<Picture>,
     mut view: ResMut<MapView>,
-    mut workbench: ResMut<Workbench>,
-    mut outbox: ResMut<Outbox>,
+    desk: Desk,
     clock: Res<Clock>,
     link: Res<Link>,
 ) -> Result {
+    let Desk {
+        mut workbench,
+        mut outbox,
+        mut alerts,
+    } = desk;
     let ctx = contexts.ctx_mut()?.clone();
     let now = clock.0;
     let mut root = egui::Ui::new(
@@ -46,9 +59,16 @@ fn draw(
     );
     egui::Panel::top("header").show(&mut root, |ui| {
         header(ui, &picture, &link, now);
-        workbench::toolbar(ui, &mut workbench, &mut outbox, now);
+        ui.horizontal(|ui| {
+            workbench::toolbar(ui, &mut workbench, &mut outbox, now);
+            ui.separator();
+            sound_state(ui, &mut alerts);
+        });
         ui.add_space(2.0);
     });
+    if !alerts.open.is_empty() {
+        egui::Panel::top("alerts").show(&mut root, |ui| alert_banner(ui, &mut alerts));
+    }
     egui::Panel::bottom("feed")
         .exact_size(170.0)
         .show(&mut root, |ui| event_feed(ui, &picture));
@@ -347,4 +367,62 @@ fn event_feed(ui: &mut egui::Ui, p: &Picture) {
                 });
             }
         });
+}
+
+fn alert_banner(ui: &mut egui::Ui, alerts: &mut Alerts) {
+    ui.add_space(3.0);
+    let mut acked = Vec::new();
+    for a in alerts.open.iter().rev().take(4) {
+        let fill = match a.kind {
+            AlertKind::Emergency | AlertKind::OrderTimedOut => theme::ALARM,
+            AlertKind::ReportOverdue => theme::DRILL,
+            AlertKind::NewIncident => Color32::from_rgb(0x1e, 0x63, 0xb4),
+        };
+        egui::Frame::new()
+            .fill(fill)
+            .inner_margin(egui::Margin::symmetric(8, 4))
+            .corner_radius(3.0)
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.horizontal(|ui| {
+                    ui.label(
+                        RichText::new(format!("{} {}", a.at.cst_hm(), a.kind.zh()))
+                            .strong()
+                            .color(Color32::WHITE),
+                    );
+                    ui.label(RichText::new(&a.text).color(Color32::WHITE).size(15.0));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui.button("确认 Ack").clicked() {
+                            acked.push(a.key.clone());
+                        }
+                    });
+                });
+            });
+        ui.add_space(2.0);
+    }
+    ui.horizontal(|ui| {
+        if alerts.open.len() > 4 {
+            ui.label(
+                RichText::new(format!("另有 {} 条告警", alerts.open.len() - 4)).color(theme::MUTED),
+            );
+        }
+        if ui.small_button("全部确认").clicked() {
+            acked.extend(alerts.open.iter().map(|a| a.key.clone()));
+        }
+    });
+    for k in acked {
+        alerts.acknowledge(&k);
+    }
+}
+
+/// The mute switch and whether sound works at all, always visible.
+fn sound_state(ui: &mut egui::Ui, alerts: &mut Alerts) {
+    let label = match (alerts.muted, alerts.audio()) {
+        (true, _) => RichText::new("已静音 muted").color(theme::DRILL).strong(),
+        (false, Audio::Unavailable) => RichText::new("无音频设备 no sound").color(theme::MUTED),
+        (false, _) => RichText::new("声音提示 开").color(theme::MUTED),
+    };
+    if ui.selectable_label(alerts.muted, label).clicked() {
+        alerts.muted = !alerts.muted;
+    }
 }

@@ -334,7 +334,7 @@ pub fn intake_window(
     egui::Window::new("接报登记 New incident")
         .id(egui::Id::new("intake"))
         .open(&mut open)
-        .default_pos([420.0, 90.0])
+        .default_pos([400.0, 90.0])
         .resizable(false)
         .show(ctx, |ui| {
             egui::Grid::new("intake-grid")
@@ -520,8 +520,8 @@ pub fn incident_window(
     egui::Window::new(format!("事件处置 · {}", inc.title))
         .id(egui::Id::new("incident"))
         .open(&mut open)
-        .default_pos([420.0, 120.0])
-        .default_size([560.0, 520.0])
+        .default_pos([400.0, 100.0])
+        .default_size([600.0, 640.0])
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
                 ui.label(
@@ -1583,9 +1583,10 @@ fn summary_view(ui: &mut egui::Ui, state: &State, s: &domain::HandoverSummary) {
             .map_or(r.incident.as_str(), |i| i.title.as_str());
         ui.label(
             RichText::new(format!(
-                "{} {} 截止 {}{}",
+                "{} {}·{} 截止 {}{}",
                 title,
                 r.kind.zh(),
+                r.to.zh(),
                 r.due_at.cst_hm(),
                 if r.overdue { "（已超时）" } else { "" }
             ))

@@ -106,6 +106,8 @@ pub struct ReportDueLine {
     pub incident: IncidentId,
     /// Which report.
     pub kind: ReportKind,
+    /// Level it goes to.
+    pub to: crate::deadline::AdminLevel,
     /// Deadline.
     pub due_at: Timestamp,
     /// Already past its deadline.
@@ -152,6 +154,7 @@ pub fn handover_summary(state: &State, now: Timestamp) -> HandoverSummary {
                 s.reports_due.push(ReportDueLine {
                     incident: inc.id.clone(),
                     kind: o.kind,
+                    to: o.to,
                     due_at: o.due_at,
                     overdue: o.is_overdue(),
                 });

@@ -130,14 +130,15 @@ pub fn describe(e: &Event, state: &State) -> String {
             c.teams.len(),
             c.message
         ),
-        EventKind::CallAnswered { call, team } => {
-            let waited = state
-                .calls
-                .get(call)
-                .map(|c| crate::time::human_duration(e.at.since(c.started_at)))
-                .unwrap_or_default();
-            format!("{} 应答 {call}（{waited}）", team_name(state, team))
-        }
+        EventKind::CallAnswered { call, team } => match state.calls.get(call) {
+            Some(c) => format!(
+                "{} 应答{}（用时 {}）",
+                team_name(state, team),
+                c.kind.zh(),
+                crate::time::human_duration(e.at.since(c.started_at))
+            ),
+            None => format!("{} 应答 {call}", team_name(state, team)),
+        },
         EventKind::CallClosed { call } => match state.calls.get(call) {
             Some(c) => format!(
                 "{}结束：{}/{} 应答",
