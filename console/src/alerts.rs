@@ -20,8 +20,7 @@ pub enum AlertKind {
     OrderTimedOut,
     /// 报送超时
     ReportOverdue,
-    /// 紧急求救 (raised from radio emergencies)
-    #[allow(dead_code)]
+    /// 紧急求救 / 请求支援
     Emergency,
 }
 
@@ -32,7 +31,7 @@ impl AlertKind {
             AlertKind::NewIncident => "新接报",
             AlertKind::OrderTimedOut => "指令超时",
             AlertKind::ReportOverdue => "报送超时",
-            AlertKind::Emergency => "紧急求救",
+            AlertKind::Emergency => "紧急情况",
         }
     }
 }
@@ -238,6 +237,22 @@ fn raise_alerts(
                     format!("timeout:{order}"),
                     AlertKind::OrderTimedOut,
                     format!("{prefix}{team} 未在规定时间内确认调度指令{leader}"),
+                    e.at,
+                );
+            }
+            EventKind::SupportRequested {
+                team,
+                what: Some(what),
+            } => {
+                let name = picture
+                    .state
+                    .teams
+                    .get(team)
+                    .map_or_else(|| team.to_string(), |t| t.name.clone());
+                alerts.raise(
+                    format!("support:{team}:{}", e.at.0),
+                    AlertKind::Emergency,
+                    format!("{prefix}{name} 请求支援：{what}"),
                     e.at,
                 );
             }

@@ -352,6 +352,7 @@ pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
                 radio_ids: vec![t.radio.into()],
                 status: TeamStatus::Available,
                 last_fix: None,
+                support: None,
             })),
         );
     }

@@ -15,7 +15,8 @@ use domain::deadline::{Obligation, ObligationStatus, ReportChannel};
 use domain::narrative;
 use domain::time::human_duration;
 use domain::{
-    Incident, IncidentStatus, State, TeamStatus, Timestamp, recommend, reporting_obligations,
+    Incident, IncidentStatus, JurisdictionId, State, Team, TeamKind, TeamStatus, Timestamp,
+    recommend, reporting_obligations,
 };
 
 /// Lays out the console's panels and the map.
@@ -79,7 +80,9 @@ fn draw(
         });
     egui::Panel::right("teams")
         .default_size(400.0)
-        .show(&mut root, |ui| teams(ui, &mut picture, now));
+        .show(&mut root, |ui| {
+            teams(ui, &mut picture, &mut workbench, &mut outbox, now)
+        });
     egui::CentralPanel::default()
         .frame(egui::Frame::NONE)
         .show(&mut root, |ui| map::show(ui, &mut view, &mut picture, now));
@@ -277,7 +280,48 @@ fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: T
     }
 }
 
-fn teams(ui: &mut egui::Ui, p: &mut Picture, now: Timestamp) {
+/// Which list the right panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RightTab {
+    /// 救援队伍
+    #[default]
+    Teams,
+    /// 物资储备
+    Depots,
+}
+
+/// Roster filters (队伍筛选).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RosterFilter {
+    /// Only this kind.
+    pub kind: Option<TeamKind>,
+    /// Only available (true) or only busy (false).
+    pub available: Option<bool>,
+    /// Only this jurisdiction.
+    pub jurisdiction: Option<JurisdictionId>,
+}
+
+impl RosterFilter {
+    /// Whether `t` passes.
+    pub fn keeps(&self, t: &Team) -> bool {
+        self.kind.is_none_or(|k| t.kind == k)
+            && self
+                .available
+                .is_none_or(|a| (t.status == TeamStatus::Available) == a)
+            && self
+                .jurisdiction
+                .as_ref()
+                .is_none_or(|j| t.jurisdiction == *j)
+    }
+}
+
+fn teams(
+    ui: &mut egui::Ui,
+    p: &mut Picture,
+    wb: &mut Workbench,
+    outbox: &mut Outbox,
+    now: Timestamp,
+) {
     ui.add_space(4.0);
     if let Some(Selection::Incident(id)) = p.selected.clone()
         && let Some(inc) = p.state.incidents.get(&id)
@@ -285,7 +329,7 @@ fn teams(ui: &mut egui::Ui, p: &mut Picture, now: Timestamp) {
         ui.heading(zh_en("推荐队伍", "Recommended"));
         ui.label(RichText::new(&inc.title).color(theme::MUTED));
         ui.separator();
-        for c in recommend(&p.state, &id, now).iter().take(4) {
+        for c in recommend(&p.state, &id, now).iter().take(3) {
             let name = p
                 .state
                 .teams
@@ -302,8 +346,75 @@ fn teams(ui: &mut egui::Ui, p: &mut Picture, now: Timestamp) {
         }
         ui.separator();
     }
-    ui.heading(zh_en("救援队伍", "Teams"));
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut wb.right, RightTab::Teams, zh_en("救援队伍", "Teams"));
+        ui.selectable_value(&mut wb.right, RightTab::Depots, zh_en("物资储备", "Depots"));
+    });
     ui.separator();
+    match wb.right {
+        RightTab::Teams => roster(ui, p, wb, outbox, now),
+        RightTab::Depots => depots(ui, p),
+    }
+}
+
+fn roster(
+    ui: &mut egui::Ui,
+    p: &mut Picture,
+    wb: &mut Workbench,
+    outbox: &mut Outbox,
+    now: Timestamp,
+) {
+    let f = &mut wb.roster;
+    ui.horizontal_wrapped(|ui| {
+        egui::ComboBox::from_id_salt("filter-kind")
+            .selected_text(f.kind.map_or("全部类型", TeamKind::zh))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.kind, None, "全部类型");
+                for k in TeamKind::ALL {
+                    ui.selectable_value(&mut f.kind, Some(k), k.zh());
+                }
+            });
+        egui::ComboBox::from_id_salt("filter-status")
+            .selected_text(match f.available {
+                None => "全部状态",
+                Some(true) => "待命",
+                Some(false) => "执行任务/不可用",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.available, None, "全部状态");
+                ui.selectable_value(&mut f.available, Some(true), "待命");
+                ui.selectable_value(&mut f.available, Some(false), "执行任务/不可用");
+            });
+        let places: std::collections::BTreeSet<JurisdictionId> = p
+            .state
+            .teams
+            .values()
+            .map(|t| t.jurisdiction.clone())
+            .collect();
+        egui::ComboBox::from_id_salt("filter-place")
+            .selected_text(
+                f.jurisdiction
+                    .as_ref()
+                    .map_or("全部属地".into(), |j| j.to_string()),
+            )
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.jurisdiction, None, "全部属地");
+                for j in places {
+                    let label = j.to_string();
+                    ui.selectable_value(&mut f.jurisdiction, Some(j), label);
+                }
+            });
+    });
+    let shown: Vec<&Team> = p
+        .state
+        .teams
+        .values()
+        .filter(|t| wb.roster.keeps(t))
+        .collect();
+    ui.label(
+        RichText::new(format!("{} / {} 支", shown.len(), p.state.teams.len())).color(theme::MUTED),
+    );
+    let mut select = None;
     egui::ScrollArea::vertical()
         .id_salt("teams")
         .show(ui, |ui| {
@@ -311,15 +422,22 @@ fn teams(ui: &mut egui::Ui, p: &mut Picture, now: Timestamp) {
                 .striped(true)
                 .num_columns(3)
                 .show(ui, |ui| {
-                    for t in p.state.teams.values() {
+                    for t in shown {
                         let c = theme::team_status(&t.status);
                         ui.label(RichText::new("●").color(c));
-                        ui.label(&t.name).on_hover_text(format!(
-                            "{} · {}人 · {}",
-                            t.kind.zh(),
-                            t.headcount,
-                            t.jurisdiction
-                        ));
+                        let selected = p.selected == Some(Selection::Team(t.id.clone()));
+                        if ui
+                            .selectable_label(selected, &t.name)
+                            .on_hover_text(format!(
+                                "{} · {}人 · {}",
+                                t.kind.zh(),
+                                t.headcount,
+                                t.jurisdiction
+                            ))
+                            .clicked()
+                        {
+                            select = Some(t.id.clone());
+                        }
                         let detail = match (&t.status, &t.last_fix) {
                             (TeamStatus::OutOfService(reason), _) => format!("不可用：{reason}"),
                             (s, Some(f)) => {
@@ -332,10 +450,69 @@ fn teams(ui: &mut egui::Ui, p: &mut Picture, now: Timestamp) {
                             }
                             (s, None) => format!("{} · 无定位", s.zh()),
                         };
-                        ui.label(RichText::new(detail).color(c));
+                        ui.vertical(|ui| {
+                            ui.label(RichText::new(detail).color(c));
+                            if let Some(sr) = &t.support {
+                                ui.horizontal_wrapped(|ui| {
+                                    ui.label(
+                                        RichText::new(format!(
+                                            "需要支援（{}）：{}",
+                                            sr.at.cst_hm(),
+                                            sr.what
+                                        ))
+                                        .color(theme::ALARM)
+                                        .strong(),
+                                    );
+                                    if ui.small_button("已支援").clicked() {
+                                        outbox.send(
+                                            format!("解除 {} 支援请求", t.name),
+                                            domain::Command::RequestSupport {
+                                                team: t.id.clone(),
+                                                what: None,
+                                            },
+                                        );
+                                    }
+                                });
+                            }
+                        });
                         ui.end_row();
                     }
                 });
+        });
+    if let Some(id) = select {
+        p.selected = Some(Selection::Team(id));
+    }
+}
+
+fn depots(ui: &mut egui::Ui, p: &Picture) {
+    egui::ScrollArea::vertical()
+        .id_salt("depots")
+        .show(ui, |ui| {
+            for d in p.state.depots.values() {
+                ui.label(RichText::new(&d.name).strong());
+                ui.label(
+                    RichText::new(format!("{} · {}", d.owner, d.jurisdiction)).color(theme::MUTED),
+                );
+                egui::Grid::new(("stock", d.id.as_str()))
+                    .striped(true)
+                    .num_columns(3)
+                    .show(ui, |ui| {
+                        for l in d.stock.values() {
+                            ui.label(&l.name);
+                            let free = l.free();
+                            ui.label(
+                                RichText::new(format!("可用 {free}{}", l.unit))
+                                    .color(if free == 0 { theme::ALARM } else { theme::OK }),
+                            );
+                            ui.label(
+                                RichText::new(format!("预留 {} / 库存 {}", l.reserved, l.on_hand))
+                                    .color(theme::MUTED),
+                            );
+                            ui.end_row();
+                        }
+                    });
+                ui.separator();
+            }
         });
 }
 

@@ -138,6 +138,8 @@ pub struct Workbench {
     pub note: String,
     /// Reason typed for refusing/cancelling, per order.
     pub reasons: BTreeMap<OrderId, String>,
+    /// Support needs typed on a team's behalf, per order.
+    pub needs: BTreeMap<OrderId, String>,
     /// Supply request being typed.
     pub supply: SupplyForm,
     /// Report form.
@@ -156,6 +158,10 @@ pub struct Workbench {
     pub handover: Option<(String, String)>,
     /// Metrics window open.
     pub metrics: bool,
+    /// Right panel list.
+    pub right: crate::panels::RightTab,
+    /// Roster filters.
+    pub roster: crate::panels::RosterFilter,
 }
 
 impl Workbench {
@@ -171,6 +177,7 @@ impl Workbench {
             chosen: BTreeSet::new(),
             note: String::new(),
             reasons: BTreeMap::new(),
+            needs: BTreeMap::new(),
             supply: SupplyForm::default(),
             report: None,
             figures: Default::default(),
@@ -180,6 +187,8 @@ impl Workbench {
             call: None,
             handover: None,
             metrics: false,
+            right: Default::default(),
+            roster: Default::default(),
         }
     }
 
@@ -698,6 +707,13 @@ fn orders_tab(
                     .color(theme::MUTED),
             );
         });
+        if let Some(sr) = state.teams.get(&o.team).and_then(|t| t.support.as_ref()) {
+            ui.label(
+                RichText::new(format!("需要支援（{}）：{}", sr.at.cst_hm(), sr.what))
+                    .color(theme::ALARM)
+                    .strong(),
+            );
+        }
         if let Some(last) = o.history.last().and_then(|h| h.reason.clone()) {
             ui.label(RichText::new(format!("理由：{last}")).color(theme::MUTED));
         }
@@ -715,6 +731,31 @@ fn orders_tab(
             OrderStatus::Returning => vec![("归队待命", OrderStep::Available)],
             _ => vec![],
         };
+        if matches!(o.status, OrderStatus::EnRoute | OrderStatus::OnScene) {
+            ui.horizontal(|ui| {
+                let what = wb.needs.entry(oid.clone()).or_default();
+                ui.add(
+                    egui::TextEdit::singleline(what)
+                        .hint_text("支援需求（如：照明车、排烟机）")
+                        .desired_width(200.0),
+                );
+                if ui.button("登记请求支援").clicked() {
+                    let cmd = Command::RequestSupport {
+                        team: o.team.clone(),
+                        what: Some(what.trim().to_owned()),
+                    };
+                    if what.trim().is_empty() {
+                        wb.error = Some(FormError {
+                            field: "支援需求",
+                            message: "不能为空".into(),
+                        });
+                    } else {
+                        let label = format!("{} 请求支援", team_name(state, &o.team));
+                        wb.error = send(outbox, label, cmd).err();
+                    }
+                }
+            });
+        }
         let can_refuse = matches!(
             o.status,
             OrderStatus::Issued | OrderStatus::Delivered | OrderStatus::TimedOut

@@ -81,6 +81,7 @@ fn team(i: usize) -> Command {
         radio_ids: vec![format!("R{i:05}")],
         status: TeamStatus::Available,
         last_fix: None,
+        support: None,
     }))
 }
 

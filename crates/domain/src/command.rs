@@ -79,6 +79,13 @@ pub enum Command {
         /// `Some(reason)` takes it out of service; `None` returns it.
         out_of_service: Option<String>,
     },
+    /// A team asks for support (`Some(what)`), or its request is met (`None`).
+    RequestSupport {
+        /// Team.
+        team: TeamId,
+        /// What it needs; `None` closes the request.
+        what: Option<String>,
+    },
     /// Record a new incident.
     OpenIncident(Box<IncidentIntake>),
     /// New casualty or loss figures; the grade is re-evaluated.
@@ -250,6 +257,7 @@ impl Command {
             Command::SetRoster(_) => "set duty roster",
             Command::ReportFix { .. } => "report fix",
             Command::SetTeamService { .. } => "set team service",
+            Command::RequestSupport { .. } => "request support",
             Command::OpenIncident(_) => "open incident",
             Command::UpdateCasualties { .. } => "update casualties",
             Command::SetResponseLevel { .. } => "set response level",

@@ -235,6 +235,22 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
                 out_of_service: out_of_service.clone(),
             }])
         }
+        Command::RequestSupport { team, what } => {
+            let t = state.teams.get(team).ok_or_else(|| unknown("team", team))?;
+            match what {
+                Some(w) if w.trim().is_empty() => {
+                    return Err(invalid("what", "say what support is needed"));
+                }
+                None if t.support.is_none() => {
+                    return Err(invalid("what", "no open support request"));
+                }
+                _ => {}
+            }
+            Ok(vec![EventKind::SupportRequested {
+                team: team.clone(),
+                what: what.clone(),
+            }])
+        }
         Command::OpenIncident(intake) => open(state, intake, now),
         Command::UpdateCasualties {
             incident,

@@ -55,6 +55,13 @@ pub enum EventKind {
         /// Reason when out of service.
         out_of_service: Option<String>,
     },
+    /// A team asked for support, or its request was met (`None`).
+    SupportRequested {
+        /// Team.
+        team: TeamId,
+        /// What it needs.
+        what: Option<String>,
+    },
     /// An incident was recorded (grade already computed).
     IncidentOpened(Box<Incident>),
     /// Casualty or loss figures changed.

@@ -51,7 +51,7 @@ pub use state::State;
 pub use supply::{
     Depot, DepotProposal, Reservation, ReservationStatus, Shortage, StockLine, propose_depots,
 };
-pub use team::{Capability, Fix, FixSource, Team, TeamKind, TeamStatus};
+pub use team::{Capability, Fix, FixSource, SupportRequest, Team, TeamKind, TeamStatus};
 pub use time::{Millis, Timestamp};
 
 #[cfg(test)]

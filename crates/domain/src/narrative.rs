@@ -113,6 +113,10 @@ pub fn describe(e: &Event, state: &State) -> String {
                 None => format!("{team} {}", to.zh()),
             }
         }
+        EventKind::SupportRequested { team, what } => match what {
+            Some(w) => format!("{} 请求支援：{w}", team_name(state, team)),
+            None => format!("{} 支援请求已解除", team_name(state, team)),
+        },
         EventKind::OrderEscalated { order, to } => {
             let team = state
                 .orders

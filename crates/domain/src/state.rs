@@ -82,6 +82,14 @@ impl State {
                     };
                 }
             }
+            EventKind::SupportRequested { team, what } => {
+                if let Some(t) = self.teams.get_mut(team) {
+                    t.support = what.as_ref().map(|w| crate::team::SupportRequest {
+                        what: w.clone(),
+                        at: event.at,
+                    });
+                }
+            }
             EventKind::IncidentOpened(i) => {
                 self.incidents.insert(i.id.clone(), (**i).clone());
             }

@@ -245,6 +245,9 @@ pub struct Team {
     pub status: TeamStatus,
     /// Last position fix, if any.
     pub last_fix: Option<Fix>,
+    /// An open request for support from the team (需要支援), if any.
+    #[serde(default)]
+    pub support: Option<SupportRequest>,
 }
 
 impl Team {
@@ -256,4 +259,14 @@ impl Team {
             &self.capabilities
         }
     }
+}
+
+/// A team's request for support, as reported from the field or logged by
+/// an officer on the team's behalf.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportRequest {
+    /// What the team needs, in its words.
+    pub what: String,
+    /// When it asked.
+    pub at: Timestamp,
 }

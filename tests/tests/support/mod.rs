@@ -66,6 +66,7 @@ pub fn team(id: &str, kind: TeamKind) -> Command {
         radio_ids: vec![format!("RADIO-{id}")],
         status: TeamStatus::Available,
         last_fix: None,
+        support: None,
     }))
 }
 

@@ -468,3 +468,36 @@ fn response_level_needs_its_matters_and_lifting_clears_them() {
     assert_eq!(i.response_level, None);
     assert_eq!(i.response_detail, None);
 }
+
+#[test]
+fn a_support_request_stays_open_until_met() {
+    let mut s = world();
+    let ask = |what: Option<&str>| Command::RequestSupport {
+        team: TeamId::new("FR-1"),
+        what: what.map(str::to_owned),
+    };
+    assert!(matches!(
+        decide(&s, &ask(None), &ctx(Role::FieldGateway, T0)),
+        Err(Rejection::Invalid { field, .. }) if field == "what"
+    ));
+    assert!(matches!(
+        decide(&s, &ask(Some(" ")), &ctx(Role::FieldGateway, T0)),
+        Err(Rejection::Invalid { field, .. }) if field == "what"
+    ));
+    must(
+        &mut s,
+        ask(Some("需要照明车和两台排烟机")),
+        Role::FieldGateway,
+        T0,
+    );
+    let t = &s.teams[&TeamId::new("FR-1")];
+    assert_eq!(
+        t.support,
+        Some(SupportRequest {
+            what: "需要照明车和两台排烟机".into(),
+            at: T0
+        })
+    );
+    must(&mut s, ask(None), Role::DutyOfficer, T0.plus(MINUTE));
+    assert_eq!(s.teams[&TeamId::new("FR-1")].support, None);
+}

@@ -32,6 +32,7 @@ pub fn team(id: &str, kind: TeamKind, lat: f64, lon: f64) -> Team {
         radio_ids: vec![format!("R-{id}")],
         status: TeamStatus::Available,
         last_fix: None,
+        support: None,
     }
 }
 
