@@ -150,6 +150,10 @@ async fn a_call_to_closure_converges_on_both_consoles_and_the_log_names_every_st
     let bridge = desk.session("bridge").await;
     let mut li = Console::open(&desk, "li").await;
     let mut zhang = Console::open(&desk, "zhang").await;
+    // Both consoles are live (past their catch-up) before the night starts,
+    // so each receives every decision that follows one by one.
+    li.until(2).await;
+    zhang.until(2).await;
 
     // 接报: a fire with no casualties yet.
     let opened = accepted(&wang_session, &live, incident("INC-1")).await;
