@@ -140,6 +140,8 @@ pub struct Workbench {
     pub reasons: BTreeMap<OrderId, String>,
     /// Support needs typed on a team's behalf, per order.
     pub needs: BTreeMap<OrderId, String>,
+    /// Quantities typed as returned, per reservation and item.
+    pub returns: BTreeMap<domain::ReservationId, BTreeMap<ItemId, String>>,
     /// Supply request being typed.
     pub supply: SupplyForm,
     /// Report form.
@@ -178,6 +180,7 @@ impl Workbench {
             note: String::new(),
             reasons: BTreeMap::new(),
             needs: BTreeMap::new(),
+            returns: BTreeMap::new(),
             supply: SupplyForm::default(),
             report: None,
             figures: Default::default(),
@@ -936,19 +939,60 @@ fn supplies_tab(
                         reservation: r.id.clone(),
                     },
                 )),
-                ReservationStatus::Delivered => Some((
-                    "核销（全部消耗）",
-                    Command::SettleSupplies {
-                        reservation: r.id.clone(),
-                        returned: BTreeMap::new(),
-                    },
-                )),
                 _ => None,
             };
             if let Some((label, cmd)) = next
                 && ui.button(label).clicked()
             {
                 wb.error = send(outbox, format!("{label} {depot}"), cmd).err();
+            }
+            if r.status == ReservationStatus::Delivered {
+                // What comes back goes into stock again; the rest is consumed.
+                let typed = wb.returns.entry(r.id.clone()).or_default();
+                for (item, sent) in &r.lines {
+                    let (name, unit, _) = catalogue.get(item).cloned().unwrap_or_default();
+                    let l = ui.label(format!("{name} 退回"));
+                    ui.add(
+                        egui::TextEdit::singleline(typed.entry(item.clone()).or_default())
+                            .hint_text(format!("0–{sent}"))
+                            .desired_width(44.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.label(unit);
+                }
+                if ui.button("核销（其余计为消耗）").clicked() {
+                    let mut returned = BTreeMap::new();
+                    let mut bad = None;
+                    for (item, q) in typed.iter() {
+                        match q.trim() {
+                            "" => {}
+                            q => match q.parse::<u64>() {
+                                Ok(0) => {}
+                                Ok(n) => {
+                                    returned.insert(item.clone(), n);
+                                }
+                                Err(_) => {
+                                    bad = Some(FormError {
+                                        field: "退回数量",
+                                        message: "请填写非负整数".into(),
+                                    })
+                                }
+                            },
+                        }
+                    }
+                    wb.error = match bad {
+                        Some(e) => Some(e),
+                        None => send(
+                            outbox,
+                            format!("核销物资 {depot}"),
+                            Command::SettleSupplies {
+                                reservation: r.id.clone(),
+                                returned,
+                            },
+                        )
+                        .err(),
+                    };
+                }
             }
             if r.status == ReservationStatus::Reserved && ui.button("取消预留").clicked() {
                 let cmd = Command::CancelReservation {
@@ -1900,6 +1944,53 @@ mod tests {
         assert_eq!(note, "携带泡沫和堵漏器材，从长德隧道南口进入");
         assert_eq!(recommendation_shown, &shown);
         assert_eq!(h.state().wb.tab, Tab::Orders);
+    }
+
+    #[test]
+    fn a_supply_request_reserves_at_the_nearest_depot_that_covers_it() {
+        let (mut d, mut rx) = desk(domain::Role::DutyOfficer);
+        let id = tunnel(&d.state);
+        d.wb.open_incident(id.clone());
+        d.wb.tab = Tab::Supplies;
+        let inc_pos = d.state.incidents[&id].position;
+        let mut h = harness(d, draw_incident);
+        // The first item of the catalogue, a quantity every depot with it covers.
+        let item = h.state().wb.supply.lines[0].0.clone();
+        if let Some(line) = h.state_mut().wb.supply.lines.first_mut() {
+            line.1 = "1".into();
+        }
+        h.run();
+        h.get_all_by_label("预留")
+            .next()
+            .expect("a depot proposed")
+            .click();
+        h.run();
+        let cmds = sent(&mut rx);
+        let [
+            Command::ReserveSupplies {
+                incident,
+                depot,
+                lines,
+                ..
+            },
+        ] = cmds.as_slice()
+        else {
+            panic!("one reservation, got {cmds:?}");
+        };
+        assert_eq!(incident, &id);
+        assert_eq!(lines.get(&item), Some(&1));
+        let state = &h.state().state;
+        let nearest = state
+            .depots
+            .values()
+            .filter(|d| d.stock.get(&item).is_some_and(|l| l.free() >= 1))
+            .min_by(|a, b| {
+                a.position
+                    .distance_m(&inc_pos)
+                    .total_cmp(&b.position.distance_m(&inc_pos))
+            })
+            .map(|d| d.id.clone());
+        assert_eq!(Some(depot.clone()), nearest);
     }
 
     #[test]
