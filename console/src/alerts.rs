@@ -104,6 +104,11 @@ impl Alerts {
         }
     }
 
+    /// Starts counting seqs afresh (another realm); open alerts stay.
+    pub fn restart(&mut self) {
+        self.last_seq = 0;
+    }
+
     /// Acknowledges one alert on this console.
     pub fn acknowledge(&mut self, key: &str) {
         self.open.retain(|a| a.key != key);

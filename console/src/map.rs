@@ -65,6 +65,30 @@ pub fn show(ui: &mut egui::Ui, view: &mut MapView, picture: &mut Picture, now: T
     };
     let home = view.home;
     ui.add(Map::new(None, &mut view.memory, home).with_plugin(layers));
+    if picture.drill {
+        watermark(ui.painter(), rect);
+    }
+}
+
+/// The exercise mark over a drill realm's map: nobody can take it for live.
+fn watermark(painter: &egui::Painter, rect: Rect) {
+    let colour = Color32::from_rgba_unmultiplied(0xd8, 0x6b, 0x00, 46);
+    for (i, y) in [0.3f32, 0.7].into_iter().enumerate() {
+        let x = if i == 0 { 0.35 } else { 0.65 };
+        painter.text(
+            rect.lerp_inside(Vec2::new(x, y)),
+            Align2::CENTER_CENTER,
+            "演练 EXERCISE",
+            FontId::proportional(64.0),
+            colour,
+        );
+    }
+    painter.rect_stroke(
+        rect.shrink(3.0),
+        0.0,
+        egui::Stroke::new(6.0, theme::DRILL),
+        egui::StrokeKind::Inside,
+    );
 }
 
 /// Everything drawn over the map.

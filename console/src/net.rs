@@ -46,6 +46,15 @@ pub enum NetUpdate {
     DemoReady,
     /// Who this console may act as (the role comes from the relay's welcome).
     Accounts(Vec<(String, Role)>),
+    /// Realms the relay has now (live and drills).
+    Realms(Vec<protocol::RealmInfo>),
+    /// The console now follows this realm; the picture starts afresh.
+    Realm {
+        /// Realm.
+        realm: RealmId,
+        /// Whether it is a drill.
+        drill: bool,
+    },
     /// What became of a command from the outbox.
     Outcome {
         /// Outbox id.
@@ -59,6 +68,7 @@ pub enum NetUpdate {
 pub(crate) struct Outgoing {
     pub(crate) id: u64,
     pub(crate) user: String,
+    pub(crate) realm: RealmId,
     pub(crate) command: Command,
 }
 
@@ -84,6 +94,8 @@ pub struct Outbox {
     pub accounts: Vec<(String, Role)>,
     /// Index into `accounts` of the signed-in user.
     pub current: usize,
+    /// Realm commands go to (the one the console follows).
+    pub realm: RealmId,
     /// Sent, not yet answered: id → label.
     pub pending: BTreeMap<u64, String>,
     /// Answers, newest last.
@@ -102,6 +114,7 @@ impl Outbox {
             next_id: 1,
             accounts,
             current: 0,
+            realm: RealmId::live(),
             pending: BTreeMap::new(),
             receipts: Default::default(),
         };
@@ -131,6 +144,7 @@ impl Outbox {
             .send(Outgoing {
                 id,
                 user,
+                realm: self.realm.clone(),
                 command: cmd,
             })
             .is_err()
@@ -196,6 +210,9 @@ pub struct Link {
     pub demo: bool,
     /// Seq the picture had when the demo night was fully loaded.
     pub ready_seq: Option<u64>,
+    /// Realms the relay has (refreshed every few seconds).
+    pub realms: Vec<protocol::RealmInfo>,
+    realm_tx: tokio::sync::watch::Sender<RealmId>,
     rx: Mutex<mpsc::Receiver<NetUpdate>>,
 }
 
@@ -205,14 +222,22 @@ pub struct NetPlugin {
     pub source: Source,
 }
 
+impl Link {
+    /// Follows another realm (join or leave a drill) without restarting.
+    pub fn switch_to(&self, realm: RealmId) {
+        let _ = self.realm_tx.send(realm);
+    }
+}
+
 impl Plugin for NetPlugin {
     fn build(&self, app: &mut App) {
         let (tx, rx) = mpsc::channel();
         let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (realm_tx, realm_rx) = tokio::sync::watch::channel(RealmId::live());
         let source = self.source.clone();
         let spawned = std::thread::Builder::new()
             .name("net".into())
-            .spawn(move || run(source, tx, out_rx));
+            .spawn(move || run(source, tx, out_rx, realm_rx));
         if let Err(e) = spawned {
             error!("cannot start the network thread: {e}");
         }
@@ -221,6 +246,8 @@ impl Plugin for NetPlugin {
             demo_ready: false,
             demo: matches!(self.source, Source::Demo),
             ready_seq: None,
+            realms: Vec::new(),
+            realm_tx,
             rx: Mutex::new(rx),
         })
         .insert_resource(Outbox {
@@ -228,6 +255,7 @@ impl Plugin for NetPlugin {
             next_id: 1,
             accounts: Vec::new(),
             current: 0,
+            realm: RealmId::live(),
             pending: BTreeMap::new(),
             receipts: Default::default(),
         })
@@ -236,7 +264,12 @@ impl Plugin for NetPlugin {
 }
 
 /// Folds whatever arrived since the last frame into the picture.
-fn receive(mut link: ResMut<Link>, mut picture: ResMut<Picture>, mut outbox: ResMut<Outbox>) {
+fn receive(
+    mut link: ResMut<Link>,
+    mut picture: ResMut<Picture>,
+    mut outbox: ResMut<Outbox>,
+    mut alerts: ResMut<crate::alerts::Alerts>,
+) {
     let updates: Vec<NetUpdate> = match link.rx.lock() {
         Ok(rx) => rx.try_iter().collect(),
         Err(_) => return,
@@ -255,6 +288,12 @@ fn receive(mut link: ResMut<Link>, mut picture: ResMut<Picture>, mut outbox: Res
                 outbox.current = 0;
             }
             NetUpdate::Outcome { id, result } => outbox.settle(id, result),
+            NetUpdate::Realms(r) => link.realms = r,
+            NetUpdate::Realm { realm, drill } => {
+                picture.switch(&realm.0, drill);
+                alerts.restart();
+                outbox.realm = realm;
+            }
         }
     }
 }
@@ -263,6 +302,7 @@ fn run(
     source: Source,
     tx: mpsc::Sender<NetUpdate>,
     outbox: tokio::sync::mpsc::UnboundedReceiver<Outgoing>,
+    realm: tokio::sync::watch::Receiver<RealmId>,
 ) {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -280,7 +320,7 @@ fn run(
             Source::Relay(cfg) => {
                 let accounts = BTreeMap::from([(cfg.user.clone(), cfg.clone())]);
                 tokio::spawn(commander(accounts, outbox, tx.clone()));
-                follow(cfg, None, &tx).await
+                follow(cfg, None, &tx, realm).await
             }
             Source::Demo => match DemoRelay::start().await {
                 // The relay must outlive the follower: keep it bound here.
@@ -290,7 +330,7 @@ fn run(
                         .map(|u| (u.to_string(), client_config(&demo.relay, &demo.tokens, u)))
                         .collect();
                     tokio::spawn(commander(accounts, outbox, tx.clone()));
-                    follow(demo.console.clone(), Some(&demo), &tx).await
+                    follow(demo.console.clone(), Some(&demo), &tx, realm).await
                 }
                 Err(e) => {
                     let _ = tx.send(NetUpdate::Status(LinkStatus::Failed(format!("{e:#}"))));
@@ -300,13 +340,34 @@ fn run(
     });
 }
 
-async fn follow(cfg: ClientConfig, demo: Option<&DemoRelay>, tx: &mpsc::Sender<NetUpdate>) {
+async fn follow(
+    cfg: ClientConfig,
+    demo: Option<&DemoRelay>,
+    tx: &mpsc::Sender<NetUpdate>,
+    mut realm: tokio::sync::watch::Receiver<RealmId>,
+) {
     let relay = cfg.addr.to_string();
-    let mut follower = Follower::new(cfg, RealmId::live());
+    let mut follower = Follower::new(cfg.clone(), RealmId::live());
     let progress = Arc::new(AtomicU64::new(0));
     let mut seeding_started = false;
     loop {
-        let update = match follower.next().await {
+        let next = tokio::select! {
+            changed = realm.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                // Join or leave a drill: follow the new realm from scratch.
+                let id = realm.borrow_and_update().clone();
+                follower = Follower::new(cfg.clone(), id.clone());
+                let drill = id.0.starts_with("drill-");
+                if tx.send(NetUpdate::Realm { realm: id, drill }).is_err() {
+                    return;
+                }
+                continue;
+            }
+            next = follower.next() => next,
+        };
+        let update = match next {
             Ok(FollowEvent::Subscribed { .. }) => {
                 // Play the demo night only once the console listens, so its
                 // activity feed shows every decision as it happens.
@@ -338,7 +399,9 @@ async fn follow(cfg: ClientConfig, demo: Option<&DemoRelay>, tx: &mpsc::Sender<N
         if tx.send(update).is_err() {
             return; // the window closed
         }
-        progress.store(follower.mirror().last_seq, Ordering::Release);
+        if follower.mirror().realm == Some(RealmId::live()) {
+            progress.store(follower.mirror().last_seq, Ordering::Release);
+        }
     }
 }
 
@@ -367,8 +430,29 @@ async fn commander(
     if tx.send(NetUpdate::Accounts(roles)).is_err() {
         return;
     }
-    let live = RealmId::live();
-    while let Some(out) = rx.recv().await {
+    let first = accounts.values().next().cloned();
+    let mut poll = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        let out = tokio::select! {
+            out = rx.recv() => match out {
+                Some(out) => out,
+                None => return,
+            },
+            _ = poll.tick() => {
+                // A fresh welcome lists the realms as they are now (drills
+                // come and go).
+                if let Some(cfg) = &first
+                    && let Ok(s) = Session::connect(cfg).await
+                {
+                    let realms = s.welcome().realms.clone();
+                    s.close().await;
+                    if tx.send(NetUpdate::Realms(realms)).is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
+        };
         if !sessions.contains_key(&out.user) {
             let Some(cfg) = accounts.get(&out.user) else {
                 let _ = tx.send(NetUpdate::Outcome {
@@ -392,7 +476,7 @@ async fn commander(
         }
         let result = match sessions.get(&out.user) {
             Some(s) => s
-                .command(&live, out.command)
+                .command(&out.realm, out.command)
                 .await
                 .map_err(|e| e.to_string()),
             None => Err("no session".into()),
@@ -439,6 +523,7 @@ impl DemoRelay {
             }
         }
         tokens.insert(SCREEN_USER.into(), users.add(SCREEN_USER, Role::Observer)?);
+        tokens.insert(DIRECTOR.into(), users.add(DIRECTOR, Role::DrillDirector)?);
         if !tokens.contains_key(NEXT_OFFICER) {
             tokens.insert(
                 NEXT_OFFICER.into(),
@@ -476,6 +561,7 @@ impl DemoRelay {
             .map(|u| (u.clone(), client_config(&self.relay, &self.tokens, u)))
             .collect();
         let decisions = self.decisions.clone();
+        let decisions_for_drill = self.decisions.clone();
         async move {
             let live = RealmId::live();
             let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
@@ -503,6 +589,11 @@ impl DemoRelay {
                     Ok(CommandOutcome::Accepted { seq }) => last = seq,
                     other => warn!("demo command not accepted by the relay: {other:?}"),
                 }
+            }
+            // A table-top exercise runs beside live operations in its own
+            // realm, for "join drill" to find.
+            if let Some(cfg) = configs.get(DIRECTOR) {
+                seed_drill(cfg, &decisions_for_drill).await;
             }
             info!("demo relay seeded up to seq {last}");
             while progress.load(Ordering::Acquire) < last {
@@ -540,6 +631,39 @@ impl DemoRelay {
         }
     }
 }
+
+/// Opens the demo's drill realm and sets up its world as the director.
+async fn seed_drill(cfg: &ClientConfig, night: &[Decision]) {
+    let mut s = match Session::connect(cfg).await {
+        Ok(s) => s,
+        Err(e) => {
+            warn!("demo drill director cannot connect: {e}");
+            return;
+        }
+    };
+    let realm = RealmId(demo::DRILL_REALM.into());
+    if s
+        .send(&protocol::ClientMessage::OpenDrill {
+            realm: realm.clone(),
+        })
+        .await
+        .is_err()
+    {
+        return;
+    }
+    // The relay answers with a fresh welcome (or an error).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), s.next_message()).await;
+    for cmd in demo::drill_commands(night) {
+        match s.command(&realm, cmd).await {
+            Ok(CommandOutcome::Accepted { .. }) => {}
+            other => warn!("demo drill step not accepted: {other:?}"),
+        }
+    }
+    s.close().await;
+}
+
+/// The demo's drill director.
+const DIRECTOR: &str = "演练导演";
 
 /// The console's own read-only account in the demo.
 const SCREEN_USER: &str = "大屏";

@@ -114,6 +114,7 @@ fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
                     .color(Color32::BLACK),
             );
         }
+        realm_picker(ui, p, link);
         ui.separator();
         ui.label(RichText::new(format!("数据源 {}", p.source)).color(theme::MUTED));
         let (text, color) = match &link.status {
@@ -601,5 +602,35 @@ fn sound_state(ui: &mut egui::Ui, alerts: &mut Alerts) {
     };
     if ui.selectable_label(alerts.muted, label).clicked() {
         alerts.muted = !alerts.muted;
+    }
+}
+
+/// Join or leave a drill: the realms the relay has, the current one first.
+fn realm_picker(ui: &mut egui::Ui, p: &Picture, link: &Link) {
+    let drills: Vec<&protocol::RealmInfo> = link.realms.iter().filter(|r| r.drill).collect();
+    if drills.is_empty() && !p.drill {
+        return;
+    }
+    let mut chosen = None;
+    egui::ComboBox::from_id_salt("realm")
+        .selected_text(if p.drill { "切换/离开演练" } else { "加入演练 Join drill" })
+        .show_ui(ui, |ui| {
+            if ui
+                .selectable_label(!p.drill, "实战 live（离开演练）")
+                .clicked()
+            {
+                chosen = Some(protocol::RealmId::live());
+            }
+            for r in drills {
+                let label = format!("演练 {}（seq {}）", r.realm.0, r.last_seq);
+                if ui.selectable_label(p.realm == r.realm.0, label).clicked() {
+                    chosen = Some(r.realm.clone());
+                }
+            }
+        });
+    if let Some(r) = chosen
+        && r.0 != p.realm
+    {
+        link.switch_to(r);
     }
 }

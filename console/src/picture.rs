@@ -80,6 +80,11 @@ impl Picture {
         }
     }
 
+    /// Starts afresh on another realm (joining or leaving a drill).
+    pub fn switch(&mut self, realm: &str, drill: bool) {
+        *self = Picture::new(realm, drill, &self.source);
+    }
+
     /// Replaces the state with a snapshot at `seq`.
     pub fn reset(&mut self, seq: u64, state: State) {
         self.state = state;

@@ -52,6 +52,8 @@ pub enum StartView {
     Calls,
     /// Handover.
     Handover,
+    /// The demo's drill realm (joined once the night is loaded).
+    Drill,
 }
 
 fn open_start_view(
@@ -98,6 +100,7 @@ fn open_start_view(
             })
         }
         StartView::Handover => wb.handover = Some((String::new(), String::new())),
+        StartView::Drill => link.switch_to(protocol::RealmId(crate::demo::DRILL_REALM.into())),
     }
 }
 
