@@ -27,6 +27,38 @@ pub struct MapView {
     /// Where the map was last clicked away from any marker (taken by the
     /// intake form's "pick on map").
     pub picked: Option<GeoPoint>,
+    /// Which layers are drawn.
+    pub shown: Shown,
+}
+
+/// Layer switches (图层).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    /// 队伍
+    pub teams: bool,
+    /// 事件
+    pub incidents: bool,
+    /// 储备库
+    pub depots: bool,
+    /// 危险源
+    pub hazards: bool,
+    /// 避难场所
+    pub shelters: bool,
+    /// 调度连线
+    pub lines: bool,
+}
+
+impl Default for Shown {
+    fn default() -> Self {
+        Self {
+            teams: true,
+            incidents: true,
+            depots: true,
+            hazards: true,
+            shelters: true,
+            lines: true,
+        }
+    }
 }
 
 impl Default for MapView {
@@ -38,6 +70,7 @@ impl Default for MapView {
             memory,
             home: lat_lon(44.20, 125.52),
             picked: None,
+            shown: Shown::default(),
         }
     }
 }
@@ -47,6 +80,36 @@ impl MapView {
     pub fn center_on(&mut self, p: GeoPoint) {
         self.memory.center_at(pos(p));
     }
+
+    /// Centres on `points` and zooms so that all fit in `size` pixels.
+    pub fn fit(&mut self, points: &[GeoPoint], size: Vec2) {
+        let Some(first) = points.first() else {
+            return;
+        };
+        let (mut s, mut n, mut w, mut e) = (first.lat, first.lat, first.lon, first.lon);
+        for p in points {
+            s = s.min(p.lat);
+            n = n.max(p.lat);
+            w = w.min(p.lon);
+            e = e.max(p.lon);
+        }
+        self.memory.center_at(lat_lon((s + n) / 2.0, (w + e) / 2.0));
+        let _ = self.memory.set_zoom(fit_zoom(s, n, w, e, size));
+    }
+}
+
+/// The web-mercator zoom at which the box spans at most `size` (with a margin).
+pub fn fit_zoom(s: f64, n: f64, w: f64, e: f64, size: Vec2) -> f64 {
+    let merc = |lat: f64| {
+        let r = lat.to_radians();
+        (r.tan() + 1.0 / r.cos()).ln()
+    };
+    // World width is 256·2^z pixels for 360° and for 2π of mercator y.
+    let dx = ((e - w) / 360.0).max(1e-9);
+    let dy = ((merc(n) - merc(s)) / (2.0 * std::f64::consts::PI)).max(1e-9);
+    let zx = (f64::from(size.x) * 0.8 / 256.0 / dx).log2();
+    let zy = (f64::from(size.y) * 0.8 / 256.0 / dy).log2();
+    zx.min(zy).clamp(3.0, 16.0)
 }
 
 fn pos(p: GeoPoint) -> Position {
@@ -57,14 +120,17 @@ fn pos(p: GeoPoint) -> Position {
 pub fn show(ui: &mut egui::Ui, view: &mut MapView, picture: &mut Picture, now: Timestamp) {
     let rect = ui.available_rect_before_wrap();
     ui.painter().rect_filled(rect, 0.0, theme::MAP_BG);
+    keyboard(ui, view, rect);
     let layers = Layers {
         state: &picture.state,
         selected: &mut picture.selected,
         picked: &mut view.picked,
+        shown: view.shown,
         now,
     };
     let home = view.home;
     ui.add(Map::new(None, &mut view.memory, home).with_plugin(layers));
+    controls(ui, view, picture, rect);
     if picture.drill {
         watermark(ui.painter(), rect);
     }
@@ -96,7 +162,118 @@ struct Layers<'a> {
     state: &'a State,
     selected: &'a mut Option<Selection>,
     picked: &'a mut Option<GeoPoint>,
+    shown: Shown,
     now: Timestamp,
+}
+
+/// Arrows pan, +/− zoom, Home fits everything — unless a text field has
+/// the keyboard.
+fn keyboard(ui: &egui::Ui, view: &mut MapView, rect: Rect) {
+    if ui.ctx().egui_wants_keyboard_input() {
+        return;
+    }
+    let (zoom_in, zoom_out, home, pan) = ui.input(|i| {
+        let mut pan = Vec2::ZERO;
+        for (key, d) in [
+            (egui::Key::ArrowLeft, Vec2::new(-1.0, 0.0)),
+            (egui::Key::ArrowRight, Vec2::new(1.0, 0.0)),
+            (egui::Key::ArrowUp, Vec2::new(0.0, -1.0)),
+            (egui::Key::ArrowDown, Vec2::new(0.0, 1.0)),
+        ] {
+            if i.key_pressed(key) {
+                pan += d;
+            }
+        }
+        (
+            i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals),
+            i.key_pressed(egui::Key::Minus),
+            i.key_pressed(egui::Key::Home),
+            pan,
+        )
+    });
+    if zoom_in {
+        let _ = view.memory.zoom_in();
+    }
+    if zoom_out {
+        let _ = view.memory.zoom_out();
+    }
+    if home {
+        view.memory.follow_my_position();
+    }
+    if pan != Vec2::ZERO {
+        // A quarter of the view per press.
+        let step = pan * rect.size() * 0.25;
+        let zoom = view.memory.zoom();
+        let centre = view.memory.detached().unwrap_or(view.home);
+        let deg_per_px = 360.0 / (256.0 * 2f64.powf(zoom));
+        let lat_scale = centre.y().to_radians().cos().max(0.05);
+        view.memory.center_at(lat_lon(
+            centre.y() - f64::from(step.y) * deg_per_px * lat_scale,
+            centre.x() + f64::from(step.x) * deg_per_px,
+        ));
+    }
+}
+
+/// Fit buttons and layer switches over the map's top-left corner.
+fn controls(ui: &mut egui::Ui, view: &mut MapView, picture: &Picture, rect: Rect) {
+    let area = egui::Area::new(egui::Id::new("map-controls"))
+        .fixed_pos(rect.left_top() + Vec2::new(8.0, 8.0))
+        .order(egui::Order::Middle);
+    area.show(ui.ctx(), |ui| {
+        egui::Frame::new()
+            .fill(theme::PANEL.gamma_multiply(0.92))
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if ui.small_button("全部 Fit all").clicked() {
+                        let s = &picture.state;
+                        let mut pts: Vec<GeoPoint> = s.teams.values().map(team_position).collect();
+                        pts.extend(s.incidents.values().map(|i| i.position));
+                        pts.extend(s.depots.values().map(|d| d.position));
+                        view.fit(&pts, rect.size());
+                    }
+                    let incident = match &picture.selected {
+                        Some(Selection::Incident(id)) => picture.state.incidents.get(id),
+                        _ => None,
+                    };
+                    if ui
+                        .add_enabled(
+                            incident.is_some(),
+                            egui::Button::new("事件 Fit incident").small(),
+                        )
+                        .clicked()
+                        && let Some(i) = incident
+                    {
+                        // The incident and the teams sent to it.
+                        let mut pts = vec![i.position];
+                        pts.extend(
+                            i.orders
+                                .iter()
+                                .filter_map(|o| picture.state.orders.get(o))
+                                .filter(|o| !o.status.is_final())
+                                .filter_map(|o| picture.state.teams.get(&o.team))
+                                .map(team_position),
+                        );
+                        if pts.len() == 1 {
+                            view.center_on(i.position);
+                            let _ = view.memory.set_zoom(13.0);
+                        } else {
+                            view.fit(&pts, rect.size());
+                        }
+                    }
+                });
+                ui.horizontal(|ui| {
+                    let s = &mut view.shown;
+                    ui.checkbox(&mut s.teams, "队伍");
+                    ui.checkbox(&mut s.incidents, "事件");
+                    ui.checkbox(&mut s.depots, "储备库");
+                    ui.checkbox(&mut s.hazards, "危险源");
+                    ui.checkbox(&mut s.shelters, "避难");
+                    ui.checkbox(&mut s.lines, "连线");
+                });
+            });
+    });
 }
 
 /// A thing on the map that can be hovered and clicked.
@@ -122,7 +299,8 @@ impl walkers::Plugin for Layers<'_> {
         let mut labels = Vec::new();
         let small = FontId::proportional(12.0);
 
-        for h in s.hazards.values() {
+        let shown = self.shown;
+        for h in s.hazards.values().filter(|_| shown.hazards) {
             let p = screen(h.position);
             let c = theme::risk(h.risk);
             let d = 7.0;
@@ -142,7 +320,7 @@ impl walkers::Plugin for Layers<'_> {
                 tooltip: format!("危险源 {}\n{} · {}", h.name, h.kind, h.risk.zh()),
             });
         }
-        for sh in s.shelters.values() {
+        for sh in s.shelters.values().filter(|_| shown.shelters) {
             let p = screen(sh.position);
             square_marker(&painter, p, Color32::from_rgb(0x2e, 0x7d, 0x32), "避");
             hits.push(Hit {
@@ -151,7 +329,7 @@ impl walkers::Plugin for Layers<'_> {
                 tooltip: format!("避难场所 {}\n容量 {} 人", sh.name, sh.capacity),
             });
         }
-        for d in s.depots.values() {
+        for d in s.depots.values().filter(|_| shown.depots) {
             let p = screen(d.position);
             square_marker(&painter, p, Color32::from_rgb(0x8d, 0x6e, 0x63), "储");
             let lines: Vec<String> = d
@@ -168,7 +346,11 @@ impl walkers::Plugin for Layers<'_> {
         }
 
         // Dispatch lines from each busy team to its incident.
-        for o in s.orders.values().filter(|o| !o.status.is_final()) {
+        for o in s
+            .orders
+            .values()
+            .filter(|o| shown.lines && !o.status.is_final())
+        {
             if let (Some(t), Some(i)) = (s.teams.get(&o.team), s.incidents.get(&o.incident)) {
                 let from = screen(team_position(t));
                 let to = screen(i.position);
@@ -181,7 +363,7 @@ impl walkers::Plugin for Layers<'_> {
 
         // Teams closer than a marker's width on screen are drawn as one
         // cluster with a count, so nothing hides under anything else.
-        let teams: Vec<&Team> = s.teams.values().collect();
+        let teams: Vec<&Team> = s.teams.values().filter(|_| shown.teams).collect();
         let points: Vec<Pos2> = teams.iter().map(|t| screen(team_position(t))).collect();
         for group in cluster(&points, CLUSTER_PX) {
             if let [i] = group[..] {
@@ -215,7 +397,7 @@ impl walkers::Plugin for Layers<'_> {
         for i in s
             .incidents
             .values()
-            .filter(|i| i.status != IncidentStatus::Closed)
+            .filter(|i| shown.incidents && i.status != IncidentStatus::Closed)
         {
             let p = screen(i.position);
             let c = theme::grade(i.grade);
@@ -492,6 +674,31 @@ fn scale_bar(painter: &egui::Painter, rect: Rect, projector: &Projector) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fitting_a_box_picks_the_zoom_that_shows_all_of_it() {
+        let size = Vec2::new(1000.0, 700.0);
+        // Changchun to Dehui: about 0.8° of latitude.
+        let z = fit_zoom(43.8, 44.6, 125.2, 125.8, size);
+        // At zoom z the box must fit; one level closer it must not.
+        let span_px = |z: f64| {
+            let merc = |lat: f64| {
+                let r = lat.to_radians();
+                (r.tan() + 1.0 / r.cos()).ln()
+            };
+            let world = 256.0 * 2f64.powf(z);
+            (
+                (125.8 - 125.2) / 360.0 * world,
+                (merc(44.6) - merc(43.8)) / (2.0 * std::f64::consts::PI) * world,
+            )
+        };
+        let (w, h) = span_px(z);
+        assert!(w <= 1000.0 && h <= 700.0, "{z}: {w}x{h}");
+        let (w, h) = span_px(z + 1.0);
+        assert!(w > 800.0 || h > 560.0, "{z} is not the closest fit");
+        assert_eq!(fit_zoom(44.0, 44.0, 125.0, 125.0, size), 16.0);
+        assert_eq!(fit_zoom(-80.0, 80.0, -180.0, 180.0, size), 3.0);
+    }
 
     #[test]
     fn nearby_markers_cluster_and_distant_ones_stay_alone() {

@@ -642,12 +642,11 @@ async fn seed_drill(cfg: &ClientConfig, night: &[Decision]) {
         }
     };
     let realm = RealmId(demo::DRILL_REALM.into());
-    if s
-        .send(&protocol::ClientMessage::OpenDrill {
-            realm: realm.clone(),
-        })
-        .await
-        .is_err()
+    if s.send(&protocol::ClientMessage::OpenDrill {
+        realm: realm.clone(),
+    })
+    .await
+    .is_err()
     {
         return;
     }

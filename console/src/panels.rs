@@ -613,7 +613,11 @@ fn realm_picker(ui: &mut egui::Ui, p: &Picture, link: &Link) {
     }
     let mut chosen = None;
     egui::ComboBox::from_id_salt("realm")
-        .selected_text(if p.drill { "切换/离开演练" } else { "加入演练 Join drill" })
+        .selected_text(if p.drill {
+            "切换/离开演练"
+        } else {
+            "加入演练 Join drill"
+        })
         .show_ui(ui, |ui| {
             if ui
                 .selectable_label(!p.drill, "实战 live（离开演练）")
