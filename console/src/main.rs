@@ -39,6 +39,9 @@ enum Mode {
         /// What to open once the demo is loaded.
         #[arg(long, value_enum, default_value = "map")]
         view: workbench::StartView,
+        /// Video-wall mode: larger, watch-only.
+        #[arg(long)]
+        wall: bool,
     },
     /// Follow the live realm of a relay.
     Connect {
@@ -58,6 +61,9 @@ enum Mode {
         /// This console's name in the log.
         #[arg(long, default_value = "console")]
         device: String,
+        /// Video-wall mode: larger, watch-only.
+        #[arg(long)]
+        wall: bool,
     },
 }
 
@@ -96,9 +102,15 @@ fn connect_config(
 fn main() -> AppExit {
     let cli = Cli::parse();
     let mut start_view = workbench::StartView::Map;
+    let on_wall;
     let (source, screenshot, label, device) = match cli.mode {
-        Mode::Demo { screenshot, view } => {
+        Mode::Demo {
+            screenshot,
+            view,
+            wall,
+        } => {
             start_view = view;
+            on_wall = wall;
             (
                 net::Source::Demo,
                 screenshot,
@@ -112,13 +124,17 @@ fn main() -> AppExit {
             token_file,
             fingerprint,
             device,
+            wall,
         } => match connect_config(relay, user, &token_file, fingerprint, device.clone()) {
-            Ok(cfg) => (
-                net::Source::Relay(cfg),
-                None,
-                format!("中继 {relay}"),
-                device,
-            ),
+            Ok(cfg) => {
+                on_wall = wall;
+                (
+                    net::Source::Relay(cfg),
+                    None,
+                    format!("中继 {relay}"),
+                    device,
+                )
+            }
             Err(e) => {
                 eprintln!("console: {e:#}");
                 return AppExit::error();
@@ -131,6 +147,14 @@ fn main() -> AppExit {
         primary_window: Some(Window {
             title: "应急指挥调度台 · Emergency Command Console".into(),
             resolution: WindowResolution::new(1600, 900),
+            // The wall fills its screen.
+            mode: if on_wall {
+                bevy::window::WindowMode::BorderlessFullscreen(
+                    bevy::window::MonitorSelection::Primary,
+                )
+            } else {
+                bevy::window::WindowMode::Windowed
+            },
             ..default()
         }),
         ..default()
@@ -151,7 +175,8 @@ fn main() -> AppExit {
         workbench::WorkbenchPlugin { device },
         alerts::AlertsPlugin,
     ))
-    .insert_resource(start_view);
+    .insert_resource(start_view)
+    .insert_resource(theme::Wall(on_wall));
     if let Some(path) = screenshot {
         app.add_plugins(screenshot::ScreenshotPlugin { path });
     }

@@ -117,7 +117,13 @@ fn pos(p: GeoPoint) -> Position {
 }
 
 /// Draws the map into `ui`, filling it.
-pub fn show(ui: &mut egui::Ui, view: &mut MapView, picture: &mut Picture, now: Timestamp) {
+pub fn show(
+    ui: &mut egui::Ui,
+    view: &mut MapView,
+    picture: &mut Picture,
+    now: Timestamp,
+    wall: bool,
+) {
     let rect = ui.available_rect_before_wrap();
     ui.painter().rect_filled(rect, 0.0, theme::MAP_BG);
     keyboard(ui, view, rect);
@@ -130,7 +136,9 @@ pub fn show(ui: &mut egui::Ui, view: &mut MapView, picture: &mut Picture, now: T
     };
     let home = view.home;
     ui.add(Map::new(None, &mut view.memory, home).with_plugin(layers));
-    controls(ui, view, picture, rect);
+    if !wall {
+        controls(ui, view, picture, rect);
+    }
     if picture.drill {
         watermark(ui.painter(), rect);
     }

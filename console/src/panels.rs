@@ -34,6 +34,7 @@ struct Desk<'w> {
     workbench: ResMut<'w, Workbench>,
     outbox: ResMut<'w, Outbox>,
     alerts: ResMut<'w, Alerts>,
+    wall: Res<'w, crate::theme::Wall>,
 }
 
 fn draw(
@@ -48,6 +49,7 @@ fn draw(
         mut workbench,
         mut outbox,
         mut alerts,
+        wall,
     } = desk;
     let ctx = contexts.ctx_mut()?.clone();
     let now = clock.0;
@@ -60,11 +62,13 @@ fn draw(
     );
     egui::Panel::top("header").show(&mut root, |ui| {
         header(ui, &picture, &link, now);
-        ui.horizontal(|ui| {
-            workbench::toolbar(ui, &mut workbench, &mut outbox, now);
-            ui.separator();
-            sound_state(ui, &mut alerts);
-        });
+        if !wall.0 {
+            ui.horizontal(|ui| {
+                workbench::toolbar(ui, &mut workbench, &mut outbox, now);
+                ui.separator();
+                sound_state(ui, &mut alerts);
+            });
+        }
         ui.add_space(2.0);
     });
     if !alerts.open.is_empty() {
@@ -85,16 +89,41 @@ fn draw(
         });
     egui::CentralPanel::default()
         .frame(egui::Frame::NONE)
-        .show(&mut root, |ui| map::show(ui, &mut view, &mut picture, now));
+        .show(&mut root, |ui| {
+            map::show(ui, &mut view, &mut picture, now, wall.0)
+        });
     let picked = view.picked.take();
-    workbench::windows(&ctx, &mut workbench, &mut outbox, &mut picture, picked, now);
+    if !wall.0 {
+        workbench::windows(&ctx, &mut workbench, &mut outbox, &mut picture, picked, now);
+    }
     // Keep countdowns and pulses moving even when nothing arrives.
     ctx.request_repaint_after(std::time::Duration::from_millis(250));
     Ok(())
 }
 
+/// Room the clock and the shift need at the header's right end.
+const CLOCK_BLOCK_WIDTH: f32 = 560.0;
+
+fn clock_and_shift(ui: &mut egui::Ui, p: &Picture, now: Timestamp) {
+    ui.label(
+        RichText::new(format!("{} 北京时间", now.cst_string()))
+            .monospace()
+            .size(17.0),
+    );
+    ui.separator();
+    if let Some(shift) = p.state.roster.on_duty(now) {
+        let officers: Vec<&str> = shift.officers.iter().map(|u| u.as_str()).collect();
+        ui.label(format!(
+            "带班领导 {} · 值班员 {}",
+            shift.leader,
+            officers.join("、")
+        ));
+    }
+}
+
 fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
     ui.add_space(4.0);
+    let mut second_row = false;
     ui.horizontal(|ui| {
         ui.label(RichText::new("应急指挥调度台").heading().strong());
         ui.label(RichText::new("Emergency Command Console").color(theme::MUTED));
@@ -125,23 +154,23 @@ fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
         };
         ui.label(RichText::new(text).color(color));
         ui.label(RichText::new(format!("序号 seq {}", p.last_seq)).color(theme::MUTED));
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.label(
-                RichText::new(format!("{} 北京时间", now.cst_string()))
-                    .monospace()
-                    .size(17.0),
-            );
-            ui.separator();
-            if let Some(shift) = p.state.roster.on_duty(now) {
-                let officers: Vec<&str> = shift.officers.iter().map(|u| u.as_str()).collect();
-                ui.label(format!(
-                    "带班领导 {} · 值班员 {}",
-                    shift.leader,
-                    officers.join("、")
-                ));
-            }
-        });
+        // Clock and shift on the right when they fit; otherwise on a row
+        // of their own, never over the link state.
+        if ui.available_width() >= CLOCK_BLOCK_WIDTH {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                clock_and_shift(ui, p, now)
+            });
+        } else {
+            second_row = true;
+        }
     });
+    if second_row {
+        ui.allocate_ui_with_layout(
+            egui::vec2(ui.available_width(), 26.0),
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| clock_and_shift(ui, p, now),
+        );
+    }
     ui.add_space(2.0);
 }
 

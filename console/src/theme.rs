@@ -10,9 +10,40 @@ pub struct ThemePlugin;
 
 impl Plugin for ThemePlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(EguiPrimaryContextPass, apply_visuals);
+        app.add_systems(EguiPrimaryContextPass, (apply_visuals, wall_zoom));
     }
 }
+
+/// On the wall, scale the whole UI with the screen: the layout is made for
+/// 1400 logical pixels across, and a 4K wall draws it 2.7 times larger.
+fn wall_zoom(
+    mut contexts: EguiContexts,
+    wall: Option<Res<Wall>>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+) -> Result {
+    if !wall.is_some_and(|w| w.0) {
+        return Ok(());
+    }
+    let Ok(window) = windows.single() else {
+        return Ok(());
+    };
+    let zoom = wall_zoom_for(window.resolution.width());
+    let ctx = contexts.ctx_mut()?;
+    if (ctx.zoom_factor() - zoom).abs() > 0.01 {
+        ctx.set_zoom_factor(zoom);
+    }
+    Ok(())
+}
+
+/// The wall's zoom for a window `width` logical pixels across.
+pub fn wall_zoom_for(width: f32) -> f32 {
+    (width / 1400.0).clamp(1.0, 3.0)
+}
+
+/// Video-wall mode (大屏): everything larger, no forms — a screen to watch
+/// from across the room, not to work at.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Wall(pub bool);
 
 fn apply_visuals(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
     if *done {
