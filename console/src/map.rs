@@ -104,7 +104,7 @@ pub fn fit_zoom(s: f64, n: f64, w: f64, e: f64, size: Vec2) -> f64 {
         let r = lat.to_radians();
         (r.tan() + 1.0 / r.cos()).ln()
     };
-    // World width is 256·2^z pixels for 360° and for 2π of mercator y.
+    // World width is 256·2^z pixels for 360° and for 2 pi of mercator y.
     let dx = ((e - w) / 360.0).max(1e-9);
     let dy = ((merc(n) - merc(s)) / (2.0 * std::f64::consts::PI)).max(1e-9);
     let zx = (f64::from(size.x) * 0.8 / 256.0 / dx).log2();
@@ -174,7 +174,7 @@ struct Layers<'a> {
     now: Timestamp,
 }
 
-/// Arrows pan, +/− zoom, Home fits everything — unless a text field has
+/// Arrows pan, +/- zoom, Home fits everything — unless a text field has
 /// the keyboard.
 fn keyboard(ui: &egui::Ui, view: &mut MapView, rect: Rect) {
     if ui.ctx().egui_wants_keyboard_input() {
