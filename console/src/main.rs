@@ -3,6 +3,7 @@
 //! `main` is the table of contents: one plugin per concern.
 
 mod alerts;
+mod bench;
 mod demo;
 mod forms;
 mod i18n;
@@ -42,6 +43,13 @@ enum Mode {
         /// Video-wall mode: larger, watch-only.
         #[arg(long)]
         wall: bool,
+    },
+    /// Measure the CPU time of a console frame headless (1k/5k/20k teams)
+    /// and print it; see docs/benchmarks.md.
+    Bench {
+        /// Frames to measure per city size.
+        #[arg(long, default_value_t = 120)]
+        frames: usize,
     },
     /// Follow the live realm of a relay.
     Connect {
@@ -104,6 +112,10 @@ fn main() -> AppExit {
     let mut start_view = workbench::StartView::Map;
     let on_wall;
     let (source, screenshot, label, device) = match cli.mode {
+        Mode::Bench { frames } => {
+            bench::run(frames);
+            return AppExit::Success;
+        }
         Mode::Demo {
             screenshot,
             view,

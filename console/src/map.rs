@@ -284,11 +284,13 @@ fn controls(ui: &mut egui::Ui, view: &mut MapView, picture: &Picture, rect: Rect
     });
 }
 
-/// A thing on the map that can be hovered and clicked.
-struct Hit {
+/// A thing on the map that can be hovered and clicked. The tooltip is
+/// written only for the one under the pointer: thousands of markers must
+/// not cost thousands of strings a frame.
+struct Hit<'a> {
     at: Pos2,
     selection: Option<Selection>,
-    tooltip: String,
+    tooltip: Box<dyn Fn() -> String + 'a>,
 }
 
 impl walkers::Plugin for Layers<'_> {
@@ -325,7 +327,9 @@ impl walkers::Plugin for Layers<'_> {
             hits.push(Hit {
                 at: p,
                 selection: None,
-                tooltip: format!("危险源 {}\n{} · {}", h.name, h.kind, h.risk.zh()),
+                tooltip: Box::new(move || {
+                    format!("危险源 {}\n{} · {}", h.name, h.kind, h.risk.zh())
+                }),
             });
         }
         for sh in s.shelters.values().filter(|_| shown.shelters) {
@@ -334,22 +338,24 @@ impl walkers::Plugin for Layers<'_> {
             hits.push(Hit {
                 at: p,
                 selection: None,
-                tooltip: format!("避难场所 {}\n容量 {} 人", sh.name, sh.capacity),
+                tooltip: Box::new(move || format!("避难场所 {}\n容量 {} 人", sh.name, sh.capacity)),
             });
         }
         for d in s.depots.values().filter(|_| shown.depots) {
             let p = screen(d.position);
             square_marker(&painter, p, Color32::from_rgb(0x8d, 0x6e, 0x63), "储");
-            let lines: Vec<String> = d
-                .stock
-                .values()
-                .take(4)
-                .map(|l| format!("{} {}{}", l.name, l.free(), l.unit))
-                .collect();
             hits.push(Hit {
                 at: p,
                 selection: Some(Selection::Depot(d.id.clone())),
-                tooltip: format!("{}\n{}", d.name, lines.join("\n")),
+                tooltip: Box::new(move || {
+                    let lines: Vec<String> = d
+                        .stock
+                        .values()
+                        .take(4)
+                        .map(|l| format!("{} {}{}", l.name, l.free(), l.unit))
+                        .collect();
+                    format!("{}\n{}", d.name, lines.join("\n"))
+                }),
             });
         }
 
@@ -371,8 +377,15 @@ impl walkers::Plugin for Layers<'_> {
 
         // Teams closer than a marker's width on screen are drawn as one
         // cluster with a count, so nothing hides under anything else.
-        let teams: Vec<&Team> = s.teams.values().filter(|_| shown.teams).collect();
-        let points: Vec<Pos2> = teams.iter().map(|t| screen(team_position(t))).collect();
+        // Only what is on screen (with a margin for labels) is clustered.
+        let visible = response.rect.expand(40.0);
+        let (teams, points): (Vec<&Team>, Vec<Pos2>) = s
+            .teams
+            .values()
+            .filter(|_| shown.teams)
+            .map(|t| (t, screen(team_position(t))))
+            .filter(|(_, p)| visible.contains(*p))
+            .unzip();
         for group in cluster(&points, CLUSTER_PX) {
             if let [i] = group[..] {
                 let (hit, label) = draw_team(&painter, teams[i], points[i], s, self.now, &small);
@@ -390,14 +403,18 @@ impl walkers::Plugin for Layers<'_> {
                 FontId::proportional(12.0),
                 Color32::WHITE,
             );
-            let members: Vec<String> = group
-                .iter()
-                .map(|i| format!("{} · {}", teams[*i].name, teams[*i].status.zh()))
-                .collect();
+            let members: Vec<&Team> = group.iter().map(|i| teams[*i]).collect();
             hits.push(Hit {
                 at,
                 selection: None,
-                tooltip: format!("{} 支队伍（放大查看）\n{}", group.len(), members.join("\n")),
+                tooltip: Box::new(move || {
+                    let names: Vec<String> = members
+                        .iter()
+                        .take(12)
+                        .map(|t| format!("{} · {}", t.name, t.status.zh()))
+                        .collect();
+                    format!("{} 支队伍（放大查看）\n{}", members.len(), names.join("\n"))
+                }),
             });
         }
 
@@ -435,13 +452,15 @@ impl walkers::Plugin for Layers<'_> {
             hits.push(Hit {
                 at: p,
                 selection: Some(Selection::Incident(i.id.clone())),
-                tooltip: format!(
-                    "{}\n{} · {}事故\n{}",
-                    i.title,
-                    i.sector.zh(),
-                    i.grade.zh(),
-                    i.address
-                ),
+                tooltip: Box::new(move || {
+                    format!(
+                        "{}\n{} · {}事故\n{}",
+                        i.title,
+                        i.sector.zh(),
+                        i.grade.zh(),
+                        i.address
+                    )
+                }),
             });
         }
 
@@ -456,7 +475,7 @@ impl walkers::Plugin for Layers<'_> {
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             let under = projector.unproject(pointer.to_vec2());
             if let Some((hit, _)) = nearest {
-                tooltip(&painter, pointer, &hit.tooltip);
+                tooltip(&painter, pointer, &(hit.tooltip)());
                 if response.clicked()
                     && let Some(sel) = &hit.selection
                 {
@@ -506,6 +525,10 @@ fn place_labels(painter: &egui::Painter, mut labels: Vec<Label>) {
     labels.sort_by_key(|l| l.priority);
     let mut placed: Vec<Rect> = Vec::new();
     for l in labels {
+        // Past this many, the map is too dense to read more names anyway.
+        if placed.len() >= MAX_LABELS {
+            break;
+        }
         let galley = painter.layout_no_wrap(l.text, l.font, l.color);
         let rect = l.align.anchor_size(l.anchor, galley.size());
         if placed.iter().any(|r| r.expand(2.0).intersects(rect)) {
@@ -516,18 +539,21 @@ fn place_labels(painter: &egui::Painter, mut labels: Vec<Label>) {
     }
 }
 
+/// Most labels drawn at once.
+const MAX_LABELS: usize = 250;
+
 /// Screen distance under which team markers merge into a cluster.
 const CLUSTER_PX: f32 = 16.0;
 
 /// Draws one team's marker; returns its hover target and label.
-fn draw_team(
+fn draw_team<'a>(
     painter: &egui::Painter,
-    t: &Team,
+    t: &'a Team,
     p: Pos2,
     s: &State,
     now: Timestamp,
     font: &FontId,
-) -> (Hit, Label) {
+) -> (Hit<'a>, Label) {
     let (age, stale) = fix_age(s, t, now);
     let alpha = if stale { 0.35 } else { 1.0 };
     let c = theme::team_status(&t.status).gamma_multiply(alpha);
@@ -542,7 +568,7 @@ fn draw_team(
         Hit {
             at: p,
             selection: Some(Selection::Team(t.id.clone())),
-            tooltip: format!("{}\n{} · {}", t.name, t.kind.zh(), t.status.zh()),
+            tooltip: Box::new(move || format!("{}\n{} · {}", t.name, t.kind.zh(), t.status.zh())),
         },
         Label {
             priority: 1,
@@ -558,14 +584,30 @@ fn draw_team(
 /// Groups points that lie within `radius` of a group's first point, in
 /// input order (so every frame and every console groups alike).
 fn cluster(points: &[Pos2], radius: f32) -> Vec<Vec<usize>> {
+    // Group leaders are bucketed on a grid of `radius` cells, so each point
+    // looks only at the 3×3 cells around it; taking the earliest group in
+    // range keeps the result identical to a scan of all groups.
+    let cell = |p: Pos2| ((p.x / radius).floor() as i32, (p.y / radius).floor() as i32);
     let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> = Default::default();
     for (i, p) in points.iter().enumerate() {
-        match groups
-            .iter_mut()
-            .find(|g| points[g[0]].distance(*p) < radius)
-        {
-            Some(g) => g.push(i),
-            None => groups.push(vec![i]),
+        let (cx, cy) = cell(*p);
+        let mut best: Option<usize> = None;
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                for &g in grid.get(&(cx + dx, cy + dy)).into_iter().flatten() {
+                    if points[groups[g][0]].distance(*p) < radius && best.is_none_or(|b| g < b) {
+                        best = Some(g);
+                    }
+                }
+            }
+        }
+        match best {
+            Some(g) => groups[g].push(i),
+            None => {
+                grid.entry((cx, cy)).or_default().push(groups.len());
+                groups.push(vec![i]);
+            }
         }
     }
     groups
@@ -723,5 +765,37 @@ mod tests {
             centroid([Pos2::new(0.0, 0.0), Pos2::new(4.0, 2.0)].into_iter()),
             Pos2::new(2.0, 1.0)
         );
+    }
+
+    #[test]
+    fn grid_clustering_groups_exactly_as_a_scan_of_all_groups() {
+        fn scan(points: &[Pos2], radius: f32) -> Vec<Vec<usize>> {
+            let mut groups: Vec<Vec<usize>> = Vec::new();
+            for (i, p) in points.iter().enumerate() {
+                match groups
+                    .iter_mut()
+                    .find(|g| points[g[0]].distance(*p) < radius)
+                {
+                    Some(g) => g.push(i),
+                    None => groups.push(vec![i]),
+                }
+            }
+            groups
+        }
+        let mut x: u64 = 99;
+        let mut next = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (x >> 40) as f32 / (1u64 << 24) as f32
+        };
+        for n in [1, 10, 300, 2_000] {
+            let pts: Vec<Pos2> = (0..n)
+                .map(|_| Pos2::new(next() * 800.0 - 100.0, next() * 600.0 - 100.0))
+                .collect();
+            assert_eq!(
+                cluster(&pts, CLUSTER_PX),
+                scan(&pts, CLUSTER_PX),
+                "{n} points"
+            );
+        }
     }
 }

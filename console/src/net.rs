@@ -103,8 +103,8 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// An outbox whose commands land in the returned receiver (UI tests).
-    #[cfg(test)]
+    /// An outbox whose commands land in the returned receiver (UI tests,
+    /// headless measurements).
     pub(crate) fn for_test(
         accounts: Vec<(String, Role)>,
     ) -> (Outbox, tokio::sync::mpsc::UnboundedReceiver<Outgoing>) {
@@ -223,6 +223,23 @@ pub struct NetPlugin {
 }
 
 impl Link {
+    /// A link to nothing (headless measurements).
+    pub(crate) fn offline() -> Self {
+        let (_, rx) = mpsc::channel();
+        let (realm_tx, _) = tokio::sync::watch::channel(RealmId::live());
+        Link {
+            status: LinkStatus::Connected {
+                relay: "offline".into(),
+            },
+            demo_ready: true,
+            demo: false,
+            ready_seq: None,
+            realms: Vec::new(),
+            realm_tx,
+            rx: Mutex::new(rx),
+        }
+    }
+
     /// Follows another realm (join or leave a drill) without restarting.
     pub fn switch_to(&self, realm: RealmId) {
         let _ = self.realm_tx.send(realm);

@@ -52,7 +52,56 @@ fn draw(
         wall,
     } = desk;
     let ctx = contexts.ctx_mut()?.clone();
-    let now = clock.0;
+    layout(
+        &ctx,
+        Screen {
+            picture: &mut picture,
+            view: &mut view,
+            workbench: &mut workbench,
+            outbox: &mut outbox,
+            alerts: &mut alerts,
+            link: &link,
+            wall: wall.0,
+            now: clock.0,
+        },
+    );
+    // Keep countdowns and pulses moving even when nothing arrives.
+    ctx.request_repaint_after(std::time::Duration::from_millis(250));
+    Ok(())
+}
+
+/// Everything one frame of the console reads and changes.
+pub struct Screen<'a> {
+    /// The realm's picture.
+    pub picture: &'a mut Picture,
+    /// Map view.
+    pub view: &'a mut MapView,
+    /// Forms.
+    pub workbench: &'a mut Workbench,
+    /// Commands out.
+    pub outbox: &'a mut Outbox,
+    /// Alerts.
+    pub alerts: &'a mut Alerts,
+    /// Relay link.
+    pub link: &'a Link,
+    /// Video-wall mode.
+    pub wall: bool,
+    /// The frame's clock.
+    pub now: Timestamp,
+}
+
+/// Lays out one frame: header, alerts, panels, map, windows.
+pub fn layout(ctx: &egui::Context, s: Screen<'_>) {
+    let Screen {
+        picture,
+        view,
+        workbench,
+        outbox,
+        alerts,
+        link,
+        wall,
+        now,
+    } = s;
     let mut root = egui::Ui::new(
         ctx.clone(),
         "root".into(),
@@ -61,44 +110,35 @@ fn draw(
             .max_rect(ctx.viewport_rect()),
     );
     egui::Panel::top("header").show(&mut root, |ui| {
-        header(ui, &picture, &link, now);
-        if !wall.0 {
+        header(ui, picture, link, now);
+        if !wall {
             ui.horizontal(|ui| {
-                workbench::toolbar(ui, &mut workbench, &mut outbox, now);
+                workbench::toolbar(ui, workbench, outbox, now);
                 ui.separator();
-                sound_state(ui, &mut alerts);
+                sound_state(ui, alerts);
             });
         }
         ui.add_space(2.0);
     });
     if !alerts.open.is_empty() {
-        egui::Panel::top("alerts").show(&mut root, |ui| alert_banner(ui, &mut alerts));
+        egui::Panel::top("alerts").show(&mut root, |ui| alert_banner(ui, alerts));
     }
     egui::Panel::bottom("feed")
         .exact_size(170.0)
-        .show(&mut root, |ui| event_feed(ui, &picture));
+        .show(&mut root, |ui| event_feed(ui, picture));
     egui::Panel::left("incidents")
         .default_size(390.0)
-        .show(&mut root, |ui| {
-            incident_queue(ui, &mut picture, &mut view, now)
-        });
+        .show(&mut root, |ui| incident_queue(ui, picture, view, now));
     egui::Panel::right("teams")
         .default_size(400.0)
-        .show(&mut root, |ui| {
-            teams(ui, &mut picture, &mut workbench, &mut outbox, now)
-        });
+        .show(&mut root, |ui| teams(ui, picture, workbench, outbox, now));
     egui::CentralPanel::default()
         .frame(egui::Frame::NONE)
-        .show(&mut root, |ui| {
-            map::show(ui, &mut view, &mut picture, now, wall.0)
-        });
+        .show(&mut root, |ui| map::show(ui, view, picture, now, wall));
     let picked = view.picked.take();
-    if !wall.0 {
-        workbench::windows(&ctx, &mut workbench, &mut outbox, &mut picture, picked, now);
+    if !wall {
+        workbench::windows(ctx, workbench, outbox, picture, picked, now);
     }
-    // Keep countdowns and pulses moving even when nothing arrives.
-    ctx.request_repaint_after(std::time::Duration::from_millis(250));
-    Ok(())
 }
 
 /// Room the clock and the shift need at the header's right end.
@@ -174,6 +214,10 @@ fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
     ui.add_space(2.0);
 }
 
+/// Most incident cards drawn; the rest are counted (the queue is sorted,
+/// so what matters most is always on screen).
+const QUEUE_SHOWN: usize = 60;
+
 /// Incidents sorted by grade (most severe first), then by report time.
 fn queue_order(state: &State) -> Vec<&Incident> {
     let mut v: Vec<&Incident> = state
@@ -212,11 +256,17 @@ fn obligation_label(o: &Obligation) -> String {
 
 fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: Timestamp) {
     ui.add_space(4.0);
-    ui.heading(zh_en("事件队列", "Incidents"));
+    let queue = queue_order(&p.state);
+    ui.heading(format!(
+        "{}（{}）",
+        zh_en("事件队列", "Incidents"),
+        queue.len()
+    ));
     ui.separator();
     let mut clicked = None;
+    let more = queue.len().saturating_sub(QUEUE_SHOWN);
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for i in queue_order(&p.state) {
+        for i in queue.into_iter().take(QUEUE_SHOWN) {
             let selected = p.selected == Some(Selection::Incident(i.id.clone()));
             let frame = egui::Frame::new()
                 .fill(if selected {
@@ -302,6 +352,14 @@ fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: T
                 clicked = Some((i.id.clone(), i.position));
             }
             ui.add_space(6.0);
+        }
+        if more > 0 {
+            ui.label(
+                RichText::new(format!(
+                    "另有 {more} 起较轻或较早的事件未列出（按等级、接报时间排序）"
+                ))
+                .color(theme::MUTED),
+            );
         }
     });
     if let Some((id, pos)) = clicked {
@@ -445,69 +503,66 @@ fn roster(
         RichText::new(format!("{} / {} 支", shown.len(), p.state.teams.len())).color(theme::MUTED),
     );
     let mut select = None;
+    // Only the rows in view are laid out: a city has thousands of teams.
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
     egui::ScrollArea::vertical()
         .id_salt("teams")
-        .show(ui, |ui| {
-            egui::Grid::new("team-grid")
-                .striped(true)
-                .num_columns(3)
-                .show(ui, |ui| {
-                    for t in shown {
-                        let c = theme::team_status(&t.status);
-                        ui.label(RichText::new("●").color(c));
-                        let selected = p.selected == Some(Selection::Team(t.id.clone()));
-                        if ui
-                            .selectable_label(selected, &t.name)
-                            .on_hover_text(format!(
-                                "{} · {}人 · {}",
-                                t.kind.zh(),
-                                t.headcount,
-                                t.jurisdiction
-                            ))
-                            .clicked()
-                        {
-                            select = Some(t.id.clone());
-                        }
-                        let detail = match (&t.status, &t.last_fix) {
-                            (TeamStatus::OutOfService(reason), _) => format!("不可用：{reason}"),
-                            (s, Some(f)) => {
-                                let age = now.since(f.taken_at).max(0);
-                                if age > p.state.rules.staleness_of(f.source) {
-                                    format!("{} · 定位{}前", s.zh(), human_duration(age))
-                                } else {
-                                    s.zh().to_owned()
-                                }
-                            }
-                            (s, None) => format!("{} · 无定位", s.zh()),
-                        };
-                        ui.vertical(|ui| {
-                            ui.label(RichText::new(detail).color(c));
-                            if let Some(sr) = &t.support {
-                                ui.horizontal_wrapped(|ui| {
-                                    ui.label(
-                                        RichText::new(format!(
-                                            "需要支援（{}）：{}",
-                                            sr.at.cst_hm(),
-                                            sr.what
-                                        ))
-                                        .color(theme::ALARM)
-                                        .strong(),
-                                    );
-                                    if ui.small_button("已支援").clicked() {
-                                        outbox.send(
-                                            format!("解除 {} 支援请求", t.name),
-                                            domain::Command::RequestSupport {
-                                                team: t.id.clone(),
-                                                what: None,
-                                            },
-                                        );
-                                    }
-                                });
-                            }
-                        });
-                        ui.end_row();
+        .auto_shrink(false)
+        .show_rows(ui, row_height, shown.len(), |ui, rows| {
+            for t in &shown[rows] {
+                ui.horizontal(|ui| {
+                    ui.set_height(row_height - 4.0);
+                    let c = theme::team_status(&t.status);
+                    ui.label(RichText::new("●").color(c));
+                    let selected = p.selected == Some(Selection::Team(t.id.clone()));
+                    let name = ui
+                        .add_sized(
+                            [160.0, row_height - 6.0],
+                            egui::Button::selectable(selected, t.name.as_str()).frame(false),
+                        )
+                        .on_hover_text(format!(
+                            "{} · {}人 · {}",
+                            t.kind.zh(),
+                            t.headcount,
+                            t.jurisdiction
+                        ));
+                    if name.clicked() {
+                        select = Some(t.id.clone());
                     }
+                    if let Some(sr) = &t.support {
+                        ui.label(
+                            RichText::new(format!("需要支援：{}", sr.what))
+                                .color(theme::ALARM)
+                                .strong(),
+                        )
+                        .on_hover_text(format!("{} 请求", sr.at.cst_hm()));
+                        if ui.small_button("已支援").clicked() {
+                            outbox.send(
+                                format!("解除 {} 支援请求", t.name),
+                                domain::Command::RequestSupport {
+                                    team: t.id.clone(),
+                                    what: None,
+                                },
+                            );
+                        }
+                        return;
+                    }
+                    let detail = match (&t.status, &t.last_fix) {
+                        (TeamStatus::OutOfService(reason), _) => format!("不可用：{reason}"),
+                        (s, Some(f)) => {
+                            let age = now.since(f.taken_at).max(0);
+                            if age > p.state.rules.staleness_of(f.source) {
+                                format!("{} · 定位{}前", s.zh(), human_duration(age))
+                            } else {
+                                s.zh().to_owned()
+                            }
+                        }
+                        (s, None) => format!("{} · 无定位", s.zh()),
+                    };
+                    ui.label(RichText::new(detail).color(c))
+                        .on_hover_text(t.status.zh());
                 });
+            }
         });
     if let Some(id) = select {
         p.selected = Some(Selection::Team(id));

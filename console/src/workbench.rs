@@ -170,7 +170,7 @@ pub struct Workbench {
 }
 
 impl Workbench {
-    fn new(device: &str) -> Self {
+    pub(crate) fn new(device: &str) -> Self {
         Self {
             device: device.chars().filter(|c| c.is_alphanumeric()).collect(),
             counter: 0,
