@@ -66,7 +66,10 @@ impl Role {
             Role::Observer => false,
             Role::FieldGateway => matches!(class, FieldReport | TeamService),
             Role::DrillDirector => {
-                matches!(class, Setup | Intake | FieldReport | TeamService | Supplies)
+                matches!(
+                    class,
+                    Setup | Intake | FieldReport | TeamService | Supplies | Drill
+                )
             }
             Role::Admin => matches!(class, Setup | Roster),
             Role::System => matches!(class, Timer | FieldReport),
@@ -95,6 +98,8 @@ pub enum CommandClass {
     Supplies,
     /// Relay timers.
     Timer,
+    /// Drill clock and scenario messages.
+    Drill,
 }
 
 impl CommandClass {
@@ -128,6 +133,7 @@ impl CommandClass {
             | Command::SettleSupplies { .. }
             | Command::CancelReservation { .. }
             | Command::Replenish { .. } => Supplies,
+            Command::Drill(_) => Drill,
         }
     }
 }

@@ -193,6 +193,8 @@ pub enum Command {
         /// Expiry of the new stock.
         expiry: Option<Timestamp>,
     },
+    /// Drill clock and scenario messages; refused outside drill realms.
+    Drill(crate::drill::DrillCommand),
 }
 
 impl Command {
@@ -221,6 +223,7 @@ impl Command {
             Command::SettleSupplies { .. } => "settle supplies",
             Command::CancelReservation { .. } => "cancel reservation",
             Command::Replenish { .. } => "replenish stock",
+            Command::Drill(_) => "drill",
         }
     }
 }
