@@ -8,7 +8,7 @@ use crate::model::{InjectKind, Scenario};
 use crate::rng::SplitMix64;
 use domain::{
     Actor, Command, DrillCommand, DrillMessage, Fix, FixSource, GeoPoint, MessageKind, Millis,
-    OrderId, OrderStatus, OrderStep, Role, Rules, State, TeamId,
+    OrderId, OrderStatus, OrderStep, Role, Rules, State, TeamId, TeamStatus,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -56,7 +56,8 @@ pub struct Engine {
     next_inject: usize,
     sims: BTreeMap<OrderId, Sim>,
     seen_orders: BTreeSet<OrderId>,
-    broken: BTreeSet<TeamId>,
+    /// Broken-down teams: reason, and whether already out of service.
+    broken: BTreeMap<TeamId, (String, bool)>,
     last_fix: BTreeMap<TeamId, Millis>,
 }
 
@@ -71,7 +72,7 @@ impl Engine {
             next_inject: 0,
             sims: BTreeMap::new(),
             seen_orders: BTreeSet::new(),
-            broken: BTreeSet::new(),
+            broken: BTreeMap::new(),
             last_fix: BTreeMap::new(),
         }
     }
@@ -115,6 +116,9 @@ impl Engine {
         }
         self.plan_new_orders(state);
         out.extend(self.field_steps(now, state));
+        // After the injects of this instant (a breakdown may come with them),
+        // against the state as it was: the runner calls again next step.
+        out.extend(self.take_broken_out_of_service(now, state));
         out.sort_by_key(|d| d.offset);
         out
     }
@@ -190,12 +194,28 @@ impl Engine {
         if inj.kind == InjectKind::TeamBreakdown
             && let Some(team) = &inj.team
         {
-            self.broken.insert(team.clone());
+            // The team stops where it is; it is taken out of service once
+            // no order holds it (the players must cancel a stuck order).
             self.sims.retain(|_, s| &s.team != team);
-            out.push(d(Command::SetTeamService {
-                team: team.clone(),
-                out_of_service: Some(inj.text.clone()),
-            }));
+            self.broken.insert(team.clone(), (inj.text.clone(), false));
+        }
+        out
+    }
+
+    fn take_broken_out_of_service(&mut self, now: Millis, state: &State) -> Vec<Due> {
+        let mut out = Vec::new();
+        for (team, (reason, done)) in &mut self.broken {
+            if !*done && state.teams.get(team).is_some_and(|t| t.status == TeamStatus::Available) {
+                *done = true;
+                out.push(Due {
+                    offset: now,
+                    actor: director(),
+                    command: Command::SetTeamService {
+                        team: team.clone(),
+                        out_of_service: Some(reason.clone()),
+                    },
+                });
+            }
         }
         out
     }
@@ -212,7 +232,7 @@ impl Engine {
             else {
                 continue;
             };
-            if self.broken.contains(&team.id)
+            if self.broken.contains_key(&team.id)
                 || !matches!(
                     o.status,
                     OrderStatus::Issued | OrderStatus::Delivered | OrderStatus::TimedOut

@@ -172,8 +172,8 @@ pub fn evaluate(sc: &Scenario, decisions: &[Decision]) -> Evaluation {
     let off = |t: domain::Timestamp| t.since(start);
     let mut state = State::default();
     let mut delivered: BTreeMap<String, Millis> = BTreeMap::new();
-    // Per expectation: the first time the action was seen.
-    let mut done: BTreeMap<usize, Millis> = BTreeMap::new();
+    // Per expectation: every time the action was seen.
+    let mut done: BTreeMap<usize, Vec<Millis>> = BTreeMap::new();
     let mut incidents: Vec<IncidentTimes> = Vec::new();
     let mut orders: Vec<OrderTimes> = Vec::new();
     let mut ended_at = 0;
@@ -182,8 +182,8 @@ pub fn evaluate(sc: &Scenario, decisions: &[Decision]) -> Evaluation {
             let at = off(e.at);
             ended_at = ended_at.max(at);
             for (i, x) in sc.expects.iter().enumerate() {
-                if !done.contains_key(&i) && satisfies(&x.action, &x.incident, &e.kind, &state) {
-                    done.insert(i, at);
+                if satisfies(&x.action, &x.incident, &e.kind, &state) {
+                    done.entry(i).or_default().push(at);
                 }
             }
             match &e.kind {
@@ -244,12 +244,17 @@ pub fn evaluate(sc: &Scenario, decisions: &[Decision]) -> Evaluation {
         .enumerate()
         .map(|(i, x)| {
             let anchor = delivered.get(&x.after).copied();
-            let judgement = match (anchor, done.get(&i)) {
+            // Only an action taken once the anchor inject came answers it:
+            // an order made earlier for another reason does not.
+            let first = anchor.and_then(|a| {
+                done.get(&i)
+                    .and_then(|ts| ts.iter().copied().find(|t| *t >= a))
+            });
+            let judgement = match (anchor, first) {
                 (None, _) => Judgement::NotApplicable,
                 (Some(_), None) => Judgement::Missed,
-                (Some(a), Some(&at)) => {
-                    // Acting before the inject (foresight) counts as at once.
-                    let took = (at - a).max(0);
+                (Some(a), Some(at)) => {
+                    let took = at - a;
                     if took <= x.within {
                         Judgement::Met { at, took }
                     } else {
