@@ -205,7 +205,12 @@ impl Engine {
     fn take_broken_out_of_service(&mut self, now: Millis, state: &State) -> Vec<Due> {
         let mut out = Vec::new();
         for (team, (reason, done)) in &mut self.broken {
-            if !*done && state.teams.get(team).is_some_and(|t| t.status == TeamStatus::Available) {
+            if !*done
+                && state
+                    .teams
+                    .get(team)
+                    .is_some_and(|t| t.status == TeamStatus::Available)
+            {
                 *done = true;
                 out.push(Due {
                     offset: now,

@@ -100,6 +100,10 @@ impl<'a> Sink<'a> {
             .or_else(|| backticked(&msg, "missing field `"))
             .or_else(|| key_on_line(self.text, span.start))
             .unwrap_or_else(|| "(file)".into());
+        let field = match table_path(self.text, span.start) {
+            Some(t) => format!("{t}.{field}"),
+            None => field,
+        };
         self.at(span, field, msg);
     }
 
@@ -115,6 +119,23 @@ impl<'a> Sink<'a> {
 fn backticked(msg: &str, prefix: &str) -> Option<String> {
     let rest = &msg[msg.find(prefix)? + prefix.len()..];
     Some(rest[..rest.find('`')?].to_owned())
+}
+
+/// The table an offset lies in, as `inject[3]` (0-based, in file order) or `drill`.
+fn table_path(text: &str, offset: usize) -> Option<String> {
+    let before = &text[..text.floor_char_boundary(offset.min(text.len()))];
+    let header = before
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('['))
+        .last()?;
+    let name = header.trim_matches(|c| c == '[' || c == ']').trim();
+    if header.starts_with("[[") {
+        let index = before.lines().filter(|l| l.trim() == header).count() - 1;
+        Some(format!("{name}[{index}]"))
+    } else {
+        Some(name.to_owned())
+    }
 }
 
 /// The key written before `=` on the line of `offset`, if any.

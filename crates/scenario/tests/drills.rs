@@ -1,0 +1,394 @@
+//! Whole drills in memory: the shipped scenarios and playbooks, determinism,
+//! the drill clock driving the engine, and malformed files.
+
+use domain::{Decision, EventKind, Millis, RealmKind, Role};
+use scenario::{
+    ClockState, DrillClock, Engine, Judgement, Rating, Scenario, ScenarioErrors, evaluate, load,
+    load_playbook, run_headless, summary,
+};
+use std::path::{Path, PathBuf};
+
+const SHIPPED: [&str; 4] = [
+    "dehui-ammonia-leak",
+    "linhai-tunnel-fire",
+    "changchun-waterlogging",
+    "changchun-mall-elevator",
+];
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(dir().join(name)).expect(name)
+}
+
+fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
+    load(name, text, |base| {
+        std::fs::read_to_string(dir().join(base)).map_err(|e| e.to_string())
+    })
+}
+
+fn scenario(stem: &str) -> Scenario {
+    parse(stem, &read(&format!("{stem}.toml"))).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Plays a scenario with a playbook; returns decisions and the three report texts.
+fn play(stem: &str, book: &str) -> (Vec<Decision>, [String; 3], scenario::Evaluation) {
+    let sc = scenario(stem);
+    let file = format!("{stem}.{book}.toml");
+    let players = load_playbook(&file, &read(&file)).unwrap_or_else(|e| panic!("{e}"));
+    let mut decisions = Vec::new();
+    let outcome = run_headless(Engine::new(sc.clone()), &players, 50, |batch| {
+        decisions.extend_from_slice(batch);
+        Ok::<(), ()>(())
+    })
+    .expect("run");
+    assert!(
+        outcome.refused.is_empty(),
+        "{stem}.{book}: {:?}",
+        outcome.refused
+    );
+    let ev = evaluate(&sc, &decisions);
+    let r = summary(&sc, &ev, &decisions);
+    (decisions, [r.to_json(), r.to_markdown(), r.to_html()], ev)
+}
+
+fn judgement<'a>(ev: &'a scenario::Evaluation, id: &str) -> &'a Judgement {
+    &ev.expects.iter().find(|e| e.id == id).expect(id).judgement
+}
+
+fn rating(ev: &scenario::Evaluation, id: &str) -> Option<Rating> {
+    ev.objectives.iter().find(|o| o.id == id).expect(id).rating
+}
+
+#[test]
+fn every_shipped_scenario_validates_and_its_good_playbook_is_rated_performed() {
+    for stem in SHIPPED {
+        let (decisions, _, ev) = play(stem, "good");
+        assert!(
+            decisions.len() > 30,
+            "{stem}: {} decisions",
+            decisions.len()
+        );
+        for e in &ev.expects {
+            assert!(
+                matches!(e.judgement, Judgement::Met { .. }),
+                "{stem} {} {}: {:?}",
+                e.id,
+                e.title,
+                e.judgement
+            );
+        }
+        for o in &ev.objectives {
+            assert_eq!(o.rating, Some(Rating::Performed), "{stem} {}", o.id);
+        }
+    }
+}
+
+#[test]
+fn every_missing_playbook_leaves_some_objective_not_performed() {
+    for stem in SHIPPED {
+        let (_, _, ev) = play(stem, "missing");
+        assert!(
+            ev.objectives
+                .iter()
+                .any(|o| o.rating == Some(Rating::NotPerformed)),
+            "{stem}"
+        );
+        assert!(
+            ev.expects.iter().any(|e| e.judgement == Judgement::Missed),
+            "{stem}"
+        );
+    }
+}
+
+#[test]
+fn dehui_missing_playbook_is_judged_late_and_missed_where_it_should_be() {
+    let (_, [_, md, _], ev) = play("dehui-ammonia-leak", "missing");
+    // First report at T+09:00 against 5 minutes: 4 minutes late.
+    assert_eq!(
+        *judgement(&ev, "E1"),
+        Judgement::Late {
+            at: 540_000,
+            took: 540_000,
+            late_by: 240_000
+        }
+    );
+    // Park fire team ordered at T+06:30 against 3 minutes.
+    assert!(matches!(
+        judgement(&ev, "E2"),
+        Judgement::Late {
+            late_by: 210_000,
+            ..
+        }
+    ));
+    assert_eq!(*judgement(&ev, "E3"), Judgement::Missed);
+    assert!(matches!(judgement(&ev, "E4"), Judgement::Late { .. }));
+    assert_eq!(*judgement(&ev, "E5"), Judgement::Missed);
+    assert_eq!(*judgement(&ev, "E6"), Judgement::Missed);
+    assert!(matches!(
+        judgement(&ev, "E7"),
+        Judgement::Met { took: 60_000, .. }
+    ));
+    // 0.5 of 1 → M; (0.5+0+0.5)/3 → U; nothing → U.
+    assert_eq!(rating(&ev, "O1"), Some(Rating::MajorChallenges));
+    assert_eq!(rating(&ev, "O2"), Some(Rating::NotPerformed));
+    assert_eq!(rating(&ev, "O3"), Some(Rating::NotPerformed));
+    assert_eq!(rating(&ev, "O4"), Some(Rating::NotPerformed));
+    assert_eq!(rating(&ev, "O5"), Some(Rating::Performed));
+    // No hazchem team by T+10:00: the conditional inject came.
+    assert!(
+        ev.injects_delivered
+            .iter()
+            .any(|(id, at)| id == "4" && *at == 600_000)
+    );
+    assert!(
+        md.contains("首报迟报"),
+        "problems name the late first report"
+    );
+    assert!(md.contains("超时4分钟"));
+}
+
+#[test]
+fn a_conditional_inject_is_skipped_when_the_players_acted_in_time() {
+    let (_, _, ev) = play("dehui-ammonia-leak", "good");
+    assert_eq!(ev.injects_skipped, vec!["4".to_string()]);
+    let (_, _, ev) = play("linhai-tunnel-fire", "good");
+    assert_eq!(ev.injects_skipped, vec!["5".to_string()]);
+}
+
+#[test]
+fn same_seed_and_same_players_give_byte_identical_logs_and_reports() {
+    for stem in SHIPPED {
+        let (a, ra, _) = play(stem, "missing");
+        let (b, rb, _) = play(stem, "missing");
+        let bytes = |ds: &[Decision]| -> Vec<u8> {
+            ds.iter()
+                .flat_map(|d| serde_json::to_vec(d).expect("encode"))
+                .collect()
+        };
+        assert_eq!(bytes(&a), bytes(&b), "{stem}: log differs");
+        assert_eq!(ra, rb, "{stem}: report differs");
+    }
+}
+
+#[test]
+fn a_different_seed_changes_the_simulated_acknowledgement_times() {
+    let sc = scenario("dehui-ammonia-leak");
+    let players = load_playbook("p", &read("dehui-ammonia-leak.good.toml")).expect("playbook");
+    let acks = |seed: u64| -> Vec<Millis> {
+        let mut s = sc.clone();
+        s.meta.seed = seed;
+        let mut ds = Vec::new();
+        run_headless(Engine::new(s.clone()), &players, 1, |b| {
+            ds.extend_from_slice(b);
+            Ok::<(), ()>(())
+        })
+        .expect("run");
+        evaluate(&s, &ds)
+            .orders
+            .iter()
+            .filter_map(|o| o.to_ack)
+            .collect()
+    };
+    assert_eq!(acks(7), acks(7));
+    assert_ne!(acks(7), acks(8));
+}
+
+#[test]
+fn every_event_is_marked_as_a_drill_and_comes_from_the_drill_director_or_players() {
+    let (decisions, [json, md, html], _) = play("linhai-tunnel-fire", "good");
+    for d in &decisions {
+        assert!(
+            matches!(
+                d.actor.role,
+                Role::DrillDirector | Role::DutyOfficer | Role::Commander
+            ),
+            "{:?}",
+            d.actor
+        );
+        for e in &d.events {
+            if let EventKind::Drill(x) = &e.kind {
+                assert!(domain::drill::describe(x).starts_with("【演练】"));
+            }
+        }
+    }
+    assert!(json.contains("\"exercise_mark\": \"演练\""));
+    assert!(md.starts_with("# 【演练】"));
+    assert!(html.contains("<span class=\"mark\">演练</span>"));
+    assert!(html.contains("<svg"), "inline timeline chart");
+    assert!(!html.contains("<script"), "self-contained, no scripts");
+    // Every engine command is refused in a live realm, so a scenario cannot leak into it.
+    let clock = &decisions[0];
+    let ctx = domain::Context {
+        now: clock.at,
+        actor: clock.actor.clone(),
+        realm: RealmKind::Live,
+    };
+    assert!(domain::decide(&domain::State::default(), &clock.command, &ctx).is_err());
+}
+
+#[test]
+fn the_drill_clock_drives_the_engine_only_while_running_and_at_its_speed() {
+    let sc = scenario("dehui-ammonia-leak");
+    let mut engine = Engine::new(sc.clone());
+    let mut clock = DrillClock::new();
+    let mut state = domain::State::default();
+    let mut fired = Vec::new();
+    // Wall time in ms, injected: never read from the system.
+    let mut step =
+        |engine: &mut Engine, clock: &DrillClock, wall: Millis, fired: &mut Vec<String>| {
+            for due in engine.due(clock.scenario_time(wall), &state) {
+                let ctx = domain::Context {
+                    now: sc.at(due.offset),
+                    actor: due.actor,
+                    realm: RealmKind::Drill,
+                };
+                let events = domain::decide(&state, &due.command, &ctx).expect("engine command");
+                for e in &events {
+                    if let EventKind::Drill(domain::DrillEvent::MessageDelivered(m)) = &e.kind
+                        && let Some(id) = &m.inject
+                    {
+                        fired.push(id.clone());
+                    }
+                    state.apply(e);
+                }
+            }
+        };
+    // Before the start the driver does not tick the engine; the clock stands at T+0.
+    assert_eq!(clock.scenario_time(500_000), 0);
+    clock
+        .act(domain::ClockAction::Start, Some(10), 1_000)
+        .expect("start");
+    // 18 s of wall time at 10× = T+03:00: injects 1 and 2.
+    step(&mut engine, &clock, 19_000, &mut fired);
+    assert_eq!(fired, ["1", "2"]);
+    clock
+        .act(domain::ClockAction::Pause, None, 19_000)
+        .expect("pause");
+    // An hour of wall time while paused: scenario time stands still.
+    step(&mut engine, &clock, 3_619_000, &mut fired);
+    assert_eq!(fired, ["1", "2"]);
+    clock
+        .act(domain::ClockAction::Resume, None, 3_619_000)
+        .expect("resume");
+    clock
+        .act(domain::ClockAction::Speed, Some(100), 3_619_000)
+        .expect("speed");
+    // 9 s at 100× = 15 more minutes: T+18:00 → injects 3 to 6 (4 fires: no hazchem order).
+    step(&mut engine, &clock, 3_628_000, &mut fired);
+    assert_eq!(fired, ["1", "2", "3", "4", "5", "6"]);
+    clock
+        .act(domain::ClockAction::Halt, None, 3_628_000)
+        .expect("halt");
+    assert_eq!(clock.state(), ClockState::Halted);
+    step(&mut engine, &clock, 9_999_999, &mut fired);
+    assert_eq!(fired.len(), 6, "a halted drill injects nothing more");
+}
+
+fn errors(name: &str, text: &str) -> Vec<scenario::ScenarioError> {
+    match parse(name, text) {
+        Ok(_) => panic!("{name} should not validate"),
+        Err(e) => e.0,
+    }
+}
+
+fn dehui_with(from: &str, to: &str) -> String {
+    let text = read("dehui-ammonia-leak.toml");
+    assert!(text.contains(from), "{from}");
+    text.replacen(from, to, 1)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).expect(needle) + 1
+}
+
+#[test]
+fn an_unknown_field_is_named_with_its_table_file_and_line() {
+    let text = dehui_with(
+        "method = \"短信\"\n",
+        "method = \"短信\"\nchanel = \"预警平台\"\n",
+    );
+    let e = errors("bad-unknown.toml", &text);
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].file, "bad-unknown.toml");
+    assert_eq!(e[0].line, line_of(&text, "chanel"));
+    assert_eq!(e[0].field, "inject[1].chanel");
+    assert!(e[0].to_string().starts_with(&format!(
+        "bad-unknown.toml:{}:1: inject[1].chanel:",
+        e[0].line
+    )));
+}
+
+#[test]
+fn an_inject_out_of_order_is_reported_at_its_time() {
+    let text = dehui_with("at = \"T+12:00\"", "at = \"T+02:00\"");
+    let e = errors("bad-order.toml", &text);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].field, "inject[4].at");
+    assert_eq!(e[0].line, line_of(&text, "T+02:00"));
+    assert!(e[0].message.contains("out of order"));
+}
+
+#[test]
+fn a_team_not_in_the_world_is_reported() {
+    let text = dehui_with(
+        "type = \"radio\"\n",
+        "type = \"radio\"\nteam = \"DH-NONE\"\n",
+    );
+    let e = errors("bad-team.toml", &text);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].field, "inject[3].team");
+    assert_eq!(e[0].line, line_of(&text, "DH-NONE"));
+    assert!(e[0].message.contains("not defined"));
+}
+
+#[test]
+fn a_time_before_t0_is_in_the_past() {
+    let text = dehui_with("at = \"T+03:00\"", "at = \"T-01:00\"");
+    let e = errors("bad-past.toml", &text);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].field, "inject[1].at");
+    assert!(e[0].message.contains("in the past"));
+    let e = errors(
+        "bad-within.toml",
+        &dehui_with("within = \"03:00\"", "within = \"-03:00\""),
+    );
+    assert_eq!(e[0].field, "expect[1].within");
+}
+
+#[test]
+fn duplicate_ids_and_undefined_references_are_all_reported_together() {
+    let text = dehui_with("id = \"E2\"", "id = \"E1\"").replacen(
+        "objective = \"O5\"",
+        "objective = \"O9\"",
+        1,
+    );
+    let e = errors("bad-many.toml", &text);
+    let fields: Vec<&str> = e.iter().map(|x| x.field.as_str()).collect();
+    assert_eq!(fields, ["expect[1].id", "expect[6].objective"]);
+}
+
+#[test]
+fn an_error_in_the_base_world_names_the_base_file() {
+    let text = read("dehui-ammonia-leak.toml");
+    let e = load("s.toml", &text, |_| Ok("[[team]]\nid = \"X\"\nname = \"x\"\nkind = \"消防\"\nheadcount = 1\njurisdiction = \"德惠市\"\nhome = [44.5, 125.7]\n".into()))
+        .expect_err("bad base");
+    assert_eq!(e.0[0].file, "base-changchun.toml");
+    assert_eq!(e.0[0].line, 4);
+    assert_eq!(e.0[0].field, "team[0].kind");
+}
+
+#[test]
+fn a_malformed_playbook_names_file_line_and_field() {
+    let text = "[[action]]\nat = \"T+01:00\"\nas = \"王丽\"\nrole = \"值班员\"\ndo = \"order\"\norder = \"X\"\nincident = \"I\"\n";
+    let e = load_playbook("p.toml", text).expect_err("no team");
+    assert_eq!(e.0[0].field, "action[0].team");
+    let e = load_playbook(
+        "p.toml",
+        "[[action]]\nat = \"T+01:00\"\nas = \"王丽\"\nrole = \"局长\"\ndo = \"order\"\n",
+    )
+    .expect_err("role");
+    assert_eq!((e.0[0].line, e.0[0].field.as_str()), (4, "action[0].role"));
+}
