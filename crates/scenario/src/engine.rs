@@ -8,7 +8,7 @@ use crate::model::{InjectKind, Scenario};
 use crate::rng::SplitMix64;
 use domain::{
     Actor, Command, DrillCommand, DrillMessage, Fix, FixSource, GeoPoint, MessageKind, Millis,
-    OrderId, OrderStatus, OrderStep, Role, Rules, State, TeamId, TeamStatus,
+    OrderId, OrderStatus, OrderStep, Role, State, TeamId, TeamStatus,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -129,7 +129,7 @@ impl Engine {
             actor: director(),
             command,
         };
-        let mut out = vec![d(Command::SetRules(Box::new(Rules::default())))];
+        let mut out = vec![d(Command::SetRules(Box::default()))];
         out.extend(
             self.sc
                 .teams

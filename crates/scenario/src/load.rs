@@ -127,8 +127,7 @@ fn table_path(text: &str, offset: usize) -> Option<String> {
     let header = before
         .lines()
         .map(str::trim)
-        .filter(|l| l.starts_with('['))
-        .last()?;
+        .rfind(|l| l.starts_with('['))?;
     let name = header.trim_matches(|c| c == '[' || c == ']').trim();
     if header.starts_with("[[") {
         let index = before.lines().filter(|l| l.trim() == header).count() - 1;
@@ -622,17 +621,17 @@ pub fn load(
                     "an incident_report needs incident, title, sector and position",
                 ),
             }
-        } else if let Some(inc) = &r.incident {
-            if !incidents.contains_key(inc.get_ref()) {
-                sink.at(
-                    inc.span(),
-                    f("incident"),
-                    format!(
-                        "incident {:?} is not reported by an earlier inject",
-                        inc.get_ref()
-                    ),
-                );
-            }
+        } else if let Some(inc) = &r.incident
+            && !incidents.contains_key(inc.get_ref())
+        {
+            sink.at(
+                inc.span(),
+                f("incident"),
+                format!(
+                    "incident {:?} is not reported by an earlier inject",
+                    inc.get_ref()
+                ),
+            );
         }
         if matches!(kind, InjectKind::CasualtyUpdate)
             && (casualties.is_none() || incident.is_none())
