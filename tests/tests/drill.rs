@@ -200,6 +200,24 @@ async fn a_drill_run_into_a_relay_data_directory_leaves_the_live_realm_untouched
         std::fs::read_to_string(data.join("realms/drill-dehui-ammonia-leak/kind")).expect("kind"),
         "drill"
     );
+    // The activity export of the drill realm marks every row as an exercise.
+    let prefix = data.join("drill-activity");
+    let export = relay(&[
+        "export".as_ref(),
+        data.as_os_str(),
+        "--realm".as_ref(),
+        "drill-dehui-ammonia-leak".as_ref(),
+        "--out".as_ref(),
+        prefix.as_os_str(),
+    ]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let jsonl = std::fs::read_to_string(prefix.with_extension("jsonl")).expect("jsonl");
+    assert_eq!(jsonl.lines().count(), drill.len());
+    assert!(jsonl.lines().all(|l| l.contains("【演练】")));
     // Running the same drill again into the same directory is refused, not mixed.
     let sc = scenarios().join("dehui-ammonia-leak.toml");
     let again = relay(&[
