@@ -140,3 +140,73 @@ fn append(ledger: &mut Ledger, batch: &[Decision]) -> Result<()> {
     ledger.append_batch(&entries)?;
     Ok(())
 }
+
+/// A scenario played live in a drill realm: the engine and the drill clock,
+/// driven by the relay's clock on the realm's thread.
+pub struct LiveDrill {
+    /// The engine.
+    pub engine: Engine,
+    /// The clock (driver time: the relay's wall clock, ms).
+    pub clock: scenario::DrillClock,
+}
+
+impl LiveDrill {
+    /// Validates a scenario sent by a drill director; `base` is the text of
+    /// the base world file it names, if any.
+    pub fn load(file: &str, text: &str, base: Option<String>) -> Result<LiveDrill, String> {
+        let sc = load(file, text, |name| {
+            base.clone()
+                .ok_or_else(|| format!("the base world file {name} was not sent"))
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(LiveDrill {
+            engine: Engine::new(sc),
+            clock: scenario::DrillClock::new(),
+        })
+    }
+
+    /// Scenario title.
+    pub fn title(&self) -> &str {
+        &self.engine.scenario().meta.title
+    }
+
+    /// Whether scenario time is advancing.
+    pub fn running(&self) -> bool {
+        self.clock.state() == scenario::ClockState::Running
+    }
+
+    /// The drill realm's time at wall time `wall`.
+    pub fn now(&self, wall: i64) -> domain::Timestamp {
+        self.engine.scenario().at(self.clock.scenario_time(wall))
+    }
+}
+
+/// The status a drill director sees.
+pub fn status(d: Option<&LiveDrill>, wall: i64) -> protocol::DrillStatus {
+    use protocol::DrillClockState as S;
+    use scenario::ClockState as C;
+    match d {
+        None => protocol::DrillStatus {
+            title: String::new(),
+            clock: S::NoScenario,
+            speed: 1,
+            scenario_ms: 0,
+            duration_ms: 0,
+            error: None,
+        },
+        Some(d) => protocol::DrillStatus {
+            title: d.title().to_owned(),
+            clock: match d.clock.state() {
+                C::Ready => S::Ready,
+                C::Running => S::Running,
+                C::Paused => S::Paused,
+                C::Halted => S::Halted,
+                C::Ended => S::Ended,
+            },
+            speed: d.clock.speed(),
+            scenario_ms: d.clock.scenario_time(wall),
+            duration_ms: d.engine.scenario().meta.duration,
+            error: None,
+        },
+    }
+}

@@ -272,3 +272,181 @@ fn drill_check_accepts_the_shipped_scenarios_and_names_file_line_and_field_of_er
         "{err}"
     );
 }
+
+async fn drill_status(s: &mut client::Session) -> protocol::DrillStatus {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, s.next_message())
+            .await
+            .expect("a drill status in time")
+            .expect("connection open");
+        match msg {
+            protocol::ServerMessage::DrillStatus { status, .. } => return status,
+            protocol::ServerMessage::Error { code, message } => panic!("{code:?}: {message}"),
+            _ => {}
+        }
+    }
+}
+
+async fn control(
+    s: &mut client::Session,
+    realm: &RealmId,
+    action: protocol::DrillAction,
+) -> protocol::DrillStatus {
+    s.send(&protocol::ClientMessage::DrillControl {
+        realm: realm.clone(),
+        action,
+    })
+    .await
+    .expect("send");
+    drill_status(s).await
+}
+
+/// Reads decisions until one satisfies `want`; returns it.
+async fn until_decision(s: &mut client::Session, want: impl Fn(&Decision) -> bool) -> Decision {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, s.next_message())
+            .await
+            .expect("the decision in time")
+            .expect("connection open");
+        if let protocol::ServerMessage::Decision { decision, .. } = msg
+            && want(&decision)
+        {
+            return *decision;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_drill_plays_its_scenario_on_the_relay_clock_under_the_directors_control() {
+    use protocol::{DrillAction as A, DrillClockState as S};
+    let data = data_dir("drill-live");
+    let tokens = add_users(
+        &data,
+        &[("zhao", Role::DrillDirector), ("wang", Role::DutyOfficer)],
+    );
+    let handle = relay::Server::start(relay_config(&data))
+        .await
+        .expect("start");
+    let connect =
+        |user: &str| client_config(handle.local_addr, &handle.fingerprint, user, &tokens[user]);
+    let mut director = client::Session::connect(&connect("zhao"))
+        .await
+        .expect("director");
+    let mut wang = client::Session::connect(&connect("wang"))
+        .await
+        .expect("officer");
+    let realm = RealmId("drill-live-dehui".into());
+    director
+        .send(&protocol::ClientMessage::OpenDrill {
+            realm: realm.clone(),
+        })
+        .await
+        .expect("open");
+
+    let text = std::fs::read_to_string(scenarios().join("dehui-ammonia-leak.toml")).expect("read");
+    let base = std::fs::read_to_string(scenarios().join("base-changchun.toml")).expect("base");
+    // Without the base world the scenario is refused, with the reason.
+    let st = control(
+        &mut director,
+        &realm,
+        A::Load {
+            file: "dehui.toml".into(),
+            text: text.clone(),
+            base: None,
+        },
+    )
+    .await;
+    assert_eq!(st.clock, S::NoScenario);
+    assert!(st.error.expect("refused").contains("base-changchun.toml"));
+    let st = control(
+        &mut director,
+        &realm,
+        A::Load {
+            file: "dehui.toml".into(),
+            text,
+            base: Some(base),
+        },
+    )
+    .await;
+    assert_eq!((st.clock, st.error), (S::Ready, None));
+
+    // Only the drill director moves the clock.
+    let st = control(&mut wang, &realm, A::Start { speed: 100 }).await;
+    assert!(st.error.is_some());
+    assert_eq!(st.clock, S::Ready);
+
+    wang.subscribe(&realm, 0).await.expect("subscribe");
+    let st = control(&mut director, &realm, A::Start { speed: 100 }).await;
+    assert_eq!(st.clock, S::Running);
+    let opened = until_decision(&mut wang, |d| matches!(d.command, Command::OpenIncident(_))).await;
+    let start = Timestamp::parse_cst("2026-07-14 09:00").expect("start");
+    assert_eq!(opened.at, start, "drill realm time is scenario time");
+
+    let order = Command::IssueOrder {
+        order: OrderId::new("LIVE-O1"),
+        incident: IncidentId::new("DH-NH3-0714"),
+        team: TeamId::new("DH-YQ"),
+        note: "赶赴现场".into(),
+        recommendation_shown: Vec::new(),
+    };
+    accepted(&wang, &realm, order).await;
+    let ack = until_decision(&mut wang, |d| {
+        d.events.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::OrderAdvanced {
+                    to: OrderStatus::Acknowledged,
+                    ..
+                }
+            )
+        })
+    })
+    .await;
+    assert_eq!(ack.actor.device.as_str(), "sim-DH-YQ");
+
+    let paused = control(&mut director, &realm, A::Pause).await;
+    assert_eq!(paused.clock, S::Paused);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let still = control(&mut director, &realm, A::Status).await;
+    assert_eq!(
+        still.scenario_ms, paused.scenario_ms,
+        "paused time stands still"
+    );
+    assert_eq!(
+        control(&mut director, &realm, A::Resume).await.clock,
+        S::Running
+    );
+    let ended = control(&mut director, &realm, A::End).await;
+    assert_eq!(ended.clock, S::Ended);
+    assert!(ended.scenario_ms >= paused.scenario_ms);
+    drop(director);
+    drop(wang);
+    handle.shutdown().await;
+
+    assert!(decisions(&data, "live").is_empty(), "nothing reached live");
+    let drill = decisions(&data, "drill-live-dehui");
+    let clock: Vec<ClockAction> = drill
+        .iter()
+        .flat_map(|d| &d.events)
+        .filter_map(|e| match &e.kind {
+            EventKind::Drill(DrillEvent::ClockChanged(c)) => Some(c.action),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        clock,
+        [
+            ClockAction::Start,
+            ClockAction::Pause,
+            ClockAction::Resume,
+            ClockAction::End
+        ]
+    );
+    assert!(
+        drill
+            .iter()
+            .all(|d| d.at >= start && d.at <= start.plus(ended.scenario_ms))
+    );
+}
