@@ -96,6 +96,21 @@ enum DrillCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write the summary report of a drill realm (e.g. one played live)
+    /// from its verified log.
+    Report {
+        /// The scenario file the realm played.
+        file: PathBuf,
+        /// Data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Drill realm.
+        #[arg(long)]
+        realm: String,
+        /// Where report.{html,md,json} go.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -188,6 +203,12 @@ fn run(cli: Cli) -> Result<()> {
                 players,
                 out,
             } => crate::drill::run(&file, players.as_deref(), speed, &out).map(|_| ()),
+            DrillCmd::Report {
+                file,
+                data,
+                realm,
+                out,
+            } => crate::drill::report(&file, &data, &realm, &out),
         },
         Cmd::Export {
             data,

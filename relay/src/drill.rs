@@ -94,11 +94,7 @@ pub fn run(file: &Path, players: Option<&Path>, speed: u32, out: &Path) -> Resul
         let rec = rec?;
         decisions.push(postcard::from_bytes::<Decision>(&rec.payload)?);
     }
-    let ev = evaluate(&sc, &decisions);
-    let report = summary(&sc, &ev, &decisions);
-    std::fs::write(out.join("report.json"), report.to_json())?;
-    std::fs::write(out.join("report.md"), report.to_markdown())?;
-    std::fs::write(out.join("report.html"), report.to_html())?;
+    let ev = write_report(&sc, &decisions, out)?;
     println!(
         "【演练】{}: {} decisions in realm {}, {} refused; report in {}",
         sc.meta.title,
@@ -125,6 +121,51 @@ pub fn run(file: &Path, players: Option<&Path>, speed: u32, out: &Path) -> Resul
         );
     }
     Ok(dir)
+}
+
+/// Evaluates the decisions and writes report.{json,md,html} into `out`.
+fn write_report(sc: &Scenario, decisions: &[Decision], out: &Path) -> Result<scenario::Evaluation> {
+    let ev = evaluate(sc, decisions);
+    let report = summary(sc, &ev, decisions);
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join("report.json"), report.to_json())?;
+    std::fs::write(out.join("report.md"), report.to_markdown())?;
+    std::fs::write(out.join("report.html"), report.to_html())?;
+    Ok(ev)
+}
+
+/// `relay drill report`: the summary report of a drill realm in a data
+/// directory (a live drill, or a headless run), from its verified log.
+pub fn report(file: &Path, data: &Path, realm: &str, out: &Path) -> Result<()> {
+    let sc = load_scenario(file)?;
+    let dir = data.join("realms").join(realm);
+    if !std::fs::read_to_string(dir.join("kind")).is_ok_and(|k| k.trim() == "drill") {
+        bail!("{} is not a drill realm", dir.display());
+    }
+    let key = crate::identity::ledger_verifying_key(data)?;
+    let reader = ledger::LedgerReader::open(&dir, &key, LedgerOptions::default())
+        .map_err(|e| anyhow::anyhow!("the log does not verify, no report: {e}"))?;
+    let mut decisions = Vec::new();
+    for rec in reader.read_from(1)? {
+        let rec = rec?;
+        decisions.push(postcard::from_bytes::<Decision>(&rec.payload)?);
+    }
+    let ev = write_report(&sc, &decisions, out)?;
+    println!(
+        "【演练】{}: {} decisions; report in {}",
+        sc.meta.title,
+        decisions.len(),
+        out.display()
+    );
+    for o in &ev.objectives {
+        println!(
+            "  {} {}: {}",
+            o.id,
+            o.title,
+            o.rating.map_or("不适用", |r| r.zh())
+        );
+    }
+    Ok(())
 }
 
 fn append(ledger: &mut Ledger, batch: &[Decision]) -> Result<()> {

@@ -449,4 +449,27 @@ async fn a_live_drill_plays_its_scenario_on_the_relay_clock_under_the_directors_
             .iter()
             .all(|d| d.at >= start && d.at <= start.plus(ended.scenario_ms))
     );
+
+    // The live drill's report, from its log.
+    let out = data.join("live-report");
+    let sc = scenarios().join("dehui-ammonia-leak.toml");
+    let report = relay(&[
+        "drill".as_ref(),
+        "report".as_ref(),
+        sc.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+        "--realm".as_ref(),
+        "drill-live-dehui".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).expect("md");
+    assert!(md.contains("# 【演练】德惠化工园区液氨泄漏事故应急演练"));
+    assert!(md.contains("| LIVE-O1 | 德惠化工园区专职消防队 |"), "{md}");
 }
