@@ -392,3 +392,147 @@ fn a_malformed_playbook_names_file_line_and_field() {
     .expect_err("role");
     assert_eq!((e.0[0].line, e.0[0].field.as_str()), (4, "action[0].role"));
 }
+
+#[test]
+fn a_broken_down_team_stops_and_leaves_service_once_its_order_is_cancelled() {
+    let (decisions, _, _) = play("linhai-tunnel-fire", "good");
+    let state = domain::State::from_events(decisions.iter().flat_map(|d| &d.events));
+    let team = &state.teams[&domain::TeamId::new("LH-HT")];
+    assert!(
+        matches!(team.status, domain::TeamStatus::OutOfService(_)),
+        "{:?}",
+        team.status
+    );
+    // No movement after the breakdown at T+12:00.
+    let start = scenario("linhai-tunnel-fire").meta.start;
+    assert!(decisions.iter().all(|d| {
+        !matches!(&d.command, domain::Command::ReportFix { team, .. } if team.as_str() == "LH-HT")
+            || d.at < start.plus(12 * 60_000)
+    }));
+}
+
+/// A small self-contained scenario, as an organiser would write from the docs.
+const SMALL: &str = r#"
+[drill]
+title = "德惠市米沙子镇仓库火灾桌面演练"
+kind = "桌面"
+scope = "单项"
+purpose = "检验接报与调派。"
+organiser = "德惠市应急管理局"
+units = ["德惠市消防救援大队"]
+region = "德惠市米沙子镇"
+seed = 1
+start = "2026-03-01 10:00"
+duration = "20:00"
+outline = "仓库起火。"
+
+[[team]]
+id = "DH-XF"
+name = "德惠市消防救援大队"
+kind = "综合性消防救援队伍"
+headcount = 24
+jurisdiction = "德惠市"
+home = [44.5350, 125.6950]
+
+[[team]]
+id = "DH-WH"
+name = "德惠危化品救援分队"
+kind = "危化品救援队"
+headcount = 10
+jurisdiction = "德惠市"
+home = [44.5400, 125.7000]
+
+[[inject]]
+id = "1"
+at = "T+00:00"
+type = "incident_report"
+from = "仓库保管员"
+to = "指挥中心"
+method = "电话"
+text = "仓库起火。"
+incident = "F1"
+title = "米沙子镇仓库火灾"
+sector = "火灾"
+position = [44.2200, 125.5200]
+
+[[inject]]
+id = "2"
+at = "T+05:00"
+type = "radio"
+from = "德惠市消防救援大队"
+to = "指挥中心"
+method = "对讲机"
+text = "仓库内有液化气罐，请求危化品队伍。"
+unless_ordered_kind = "综合性消防救援队伍"
+unless_incident = "F1"
+
+[[objective]]
+id = "O1"
+title = "调派"
+thresholds = { p = 1.0, s = 0.75, m = 0.5 }
+
+[[expect]]
+id = "E1"
+objective = "O1"
+action = "order_kind"
+team_kind = "综合性消防救援队伍"
+title = "3 分钟内调派消防"
+incident = "F1"
+within = "03:00"
+
+[[expect]]
+id = "E2"
+objective = "O1"
+action = "order_kind"
+team_kind = "危化品救援队"
+title = "求援后 2 分钟内调派危化品队伍"
+incident = "F1"
+after = "2"
+within = "02:00"
+
+[evaluation]
+late_credit = 0.25
+"#;
+
+fn small_run(playbook: &str) -> scenario::Evaluation {
+    let sc = parse("small.toml", SMALL).unwrap_or_else(|e| panic!("{e}"));
+    let players = load_playbook("p.toml", playbook).unwrap_or_else(|e| panic!("{e}"));
+    let mut ds = Vec::new();
+    run_headless(Engine::new(sc.clone()), &players, 1, |b| {
+        ds.extend_from_slice(b);
+        Ok::<(), ()>(())
+    })
+    .expect("run");
+    evaluate(&sc, &ds)
+}
+
+const ORDER_AT: &str = "[[action]]\nat = \"AT\"\nas = \"王丽\"\nrole = \"值班员\"\ndo = \"order\"\norder = \"O-1\"\nincident = \"F1\"\nteam = \"DH-XF\"\n";
+
+#[test]
+fn an_expectation_after_a_skipped_inject_does_not_apply() {
+    let ev = small_run(&ORDER_AT.replace("AT", "T+01:00"));
+    assert_eq!(ev.injects_skipped, ["2"]);
+    assert_eq!(*judgement(&ev, "E2"), Judgement::NotApplicable);
+    assert_eq!(ev.objectives[0].score, Some(1.0));
+    assert_eq!(rating(&ev, "O1"), Some(Rating::Performed));
+}
+
+#[test]
+fn late_credit_and_objective_thresholds_come_from_the_scenario() {
+    // Ordered at T+06:00: inject 2 came at T+05:00; E1 late, E2 missed.
+    let ev = small_run(&ORDER_AT.replace("AT", "T+06:00"));
+    assert!(matches!(
+        judgement(&ev, "E1"),
+        Judgement::Late {
+            late_by: 180_000,
+            ..
+        }
+    ));
+    assert_eq!(*judgement(&ev, "E2"), Judgement::Missed);
+    assert_eq!(ev.objectives[0].score, Some(0.125));
+    assert_eq!(rating(&ev, "O1"), Some(Rating::NotPerformed));
+    // Nobody ordered anything: the objective is not performed, not "not applicable".
+    let ev = small_run("");
+    assert_eq!(ev.objectives[0].score, Some(0.0));
+    assert_eq!(rating(&ev, "O1"), Some(Rating::NotPerformed));
+}
