@@ -6,8 +6,8 @@
 use crate::engine::{Engine, director};
 use crate::playbook::PlayerAction;
 use domain::{
-    Actor, ClockAction, ClockChange, Command, Context, Decision, DrillCommand, Millis, RealmKind,
-    State, decide, recommend,
+    Actor, ClockAction, ClockChange, Command, Context, Decision, DrillCommand, Millis, OrderStatus,
+    OrderStep, RealmKind, Role, State, decide, recommend,
 };
 use serde::Serialize;
 
@@ -54,6 +54,22 @@ pub fn run_headless<E>(
         let mut due: Vec<(Millis, Actor, Command)> = Vec::new();
         if t == 0 {
             due.push((0, director(), clock(ClockAction::Start, 0, speed)));
+        }
+        // The relay's own timer, as in a live realm: unacknowledged orders time out.
+        let limit = state.rules.ack_timeout;
+        for o in state.orders.values() {
+            if matches!(o.status, OrderStatus::Issued | OrderStatus::Delivered)
+                && sc.at(t).since(o.issued_at) > limit
+            {
+                due.push((
+                    t,
+                    Actor::new("relay", Role::System, "relay"),
+                    Command::AdvanceOrder {
+                        order: o.id.clone(),
+                        step: OrderStep::TimedOut,
+                    },
+                ));
+            }
         }
         due.extend(
             engine

@@ -435,6 +435,15 @@ jurisdiction = "德惠市"
 home = [44.5350, 125.6950]
 
 [[team]]
+id = "DH-SLOW"
+name = "米沙子镇志愿救援队"
+kind = "村级志愿救援队"
+headcount = 10
+jurisdiction = "德惠市"
+home = [44.2200, 125.5200]
+ack_delay = "04:00"
+
+[[team]]
 id = "DH-WH"
 name = "德惠危化品救援分队"
 kind = "危化品救援队"
@@ -535,4 +544,42 @@ fn late_credit_and_objective_thresholds_come_from_the_scenario() {
     let ev = small_run("");
     assert_eq!(ev.objectives[0].score, Some(0.0));
     assert_eq!(rating(&ev, "O1"), Some(Rating::NotPerformed));
+}
+
+#[test]
+fn a_team_slower_than_the_acknowledgement_limit_is_timed_out_by_the_relay_then_acknowledges() {
+    let sc = parse("small.toml", SMALL).unwrap_or_else(|e| panic!("{e}"));
+    let players = load_playbook(
+        "p.toml",
+        &ORDER_AT
+            .replace("AT", "T+01:00")
+            .replace("DH-XF", "DH-SLOW"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut ds = Vec::new();
+    let outcome = run_headless(Engine::new(sc.clone()), &players, 1, |b| {
+        ds.extend_from_slice(b);
+        Ok::<(), ()>(())
+    })
+    .expect("run");
+    assert!(outcome.refused.is_empty(), "{:?}", outcome.refused);
+    let steps: Vec<(domain::OrderStatus, Millis, Role)> = ds
+        .iter()
+        .flat_map(|d| d.events.iter().map(move |e| (d, e)))
+        .filter_map(|(d, e)| match &e.kind {
+            EventKind::OrderAdvanced { to, .. } => {
+                Some((*to, e.at.since(sc.meta.start), d.actor.role))
+            }
+            _ => None,
+        })
+        .take(2)
+        .collect();
+    use domain::OrderStatus::*;
+    // Issued at T+01:00; 3 minutes without an answer, then the late answer.
+    assert_eq!(steps[0], (TimedOut, 241_000, Role::System));
+    assert_eq!(
+        (steps[1].0, steps[1].2),
+        (Acknowledged, Role::DrillDirector)
+    );
+    assert!(steps[1].1 >= 300_000);
 }
