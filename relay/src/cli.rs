@@ -59,6 +59,11 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Drills: validate a scenario, or play one headless into a drill ledger.
+    Drill {
+        #[command(subcommand)]
+        action: DrillCmd,
+    },
     /// Check every realm's log: CRCs, hash chain and signed checkpoints.
     Verify {
         /// Data directory.
@@ -66,6 +71,45 @@ enum Cmd {
         /// Only this realm.
         #[arg(long)]
         realm: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DrillCmd {
+    /// Validate a scenario file; errors name file:line:column: field.
+    Check {
+        /// Scenario file (TOML).
+        file: PathBuf,
+    },
+    /// Play a scenario on a simulated clock with a playbook of player actions;
+    /// writes the drill realm's ledger and report.{html,md,json} into --out.
+    Run {
+        /// Scenario file (TOML).
+        file: PathBuf,
+        /// Rate recorded for the drill clock, 1–100 (the run does not wait).
+        #[arg(long, default_value_t = 1)]
+        speed: u32,
+        /// Playbook (TOML): player actions at scenario times.
+        #[arg(long)]
+        players: Option<PathBuf>,
+        /// Output directory: a relay data directory plus the report.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the summary report of a drill realm (e.g. one played live)
+    /// from its verified log.
+    Report {
+        /// The scenario file the realm played.
+        file: PathBuf,
+        /// Data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Drill realm.
+        #[arg(long)]
+        realm: String,
+        /// Where report.{html,md,json} go.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -151,6 +195,21 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Verify { data, realm } => verify(&data, realm.as_deref()),
+        Cmd::Drill { action } => match action {
+            DrillCmd::Check { file } => crate::drill::check(&file),
+            DrillCmd::Run {
+                file,
+                speed,
+                players,
+                out,
+            } => crate::drill::run(&file, players.as_deref(), speed, &out).map(|_| ()),
+            DrillCmd::Report {
+                file,
+                data,
+                realm,
+                out,
+            } => crate::drill::report(&file, &data, &realm, &out),
+        },
         Cmd::Export {
             data,
             realm,

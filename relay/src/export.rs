@@ -57,6 +57,8 @@ pub fn activity_log(
             "a record being written was left out"
         );
     }
+    // Drill realms are exercise material: every row says so.
+    let drill = std::fs::read_to_string(dir.join("kind")).is_ok_and(|k| k.trim() == "drill");
     let mut state = State::default();
     let mut rows = Vec::new();
     for rec in ledger.read_from(1)? {
@@ -69,7 +71,11 @@ pub fn activity_log(
             .map(|e| {
                 let line = narrative::describe(e, &state);
                 state.apply(e);
-                line
+                if drill && !line.starts_with("【演练】") {
+                    format!("【演练】{line}")
+                } else {
+                    line
+                }
             })
             .collect();
         let inside = from.is_none_or(|f| d.at >= f) && to.is_none_or(|t| d.at <= t);

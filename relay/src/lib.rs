@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod drill;
 pub mod export;
 pub mod identity;
 pub mod metrics;

@@ -70,6 +70,15 @@ pub enum RealmRequest {
         /// Session id.
         session: u64,
     },
+    /// Drill director's control of the realm's scenario and clock.
+    Drill {
+        /// Who.
+        actor: Actor,
+        /// What.
+        action: protocol::DrillAction,
+        /// Where the status goes.
+        reply: oneshot::Sender<protocol::DrillStatus>,
+    },
     /// Write what is pending and stop.
     Shutdown,
 }
@@ -200,6 +209,7 @@ pub fn start(
         last_checkpoint: std::time::Instant::now(),
         last_housekeeping: std::time::Instant::now(),
         radios: HashMap::new(),
+        drill: None,
     };
     for t in worker.state.teams.values() {
         index_radios(&mut worker.radios, t);
@@ -256,6 +266,8 @@ struct Worker {
     /// Radio id, callsign or CoT uid → team, so a fix finds its team
     /// without scanning every team (fixes are the hot path).
     radios: HashMap<String, TeamId>,
+    /// The scenario a drill realm plays, with its clock.
+    drill: Option<crate::drill::LiveDrill>,
 }
 
 fn wall_clock() -> i64 {
@@ -268,9 +280,17 @@ fn wall_clock() -> i64 {
 impl Worker {
     fn run(&mut self, rx: std_mpsc::Receiver<RealmRequest>) {
         loop {
-            let first = match rx.recv_timeout(Duration::from_millis(500)) {
+            // A running drill is ticked often enough for 100× (one scenario
+            // step per ~10 s of scenario time at most).
+            let wait = if self.drill.as_ref().is_some_and(|d| d.running()) {
+                Duration::from_millis(100)
+            } else {
+                Duration::from_millis(500)
+            };
+            let first = match rx.recv_timeout(wait) {
                 Ok(r) => r,
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {
+                    self.tick_drill();
                     self.housekeeping();
                     continue;
                 }
@@ -308,6 +328,15 @@ impl Worker {
                     RealmRequest::Unsubscribe { session } => {
                         self.subs.retain(|s| s.session != session)
                     }
+                    RealmRequest::Drill {
+                        actor,
+                        action,
+                        reply,
+                    } => {
+                        self.commit(&mut pending);
+                        let status = self.drill_control(actor, action);
+                        let _ = reply.send(status);
+                    }
                     RealmRequest::Shutdown => {
                         self.commit(&mut pending);
                         info!(realm = %self.id.0, last_seq = self.ledger.last_seq(), "realm closed");
@@ -316,7 +345,108 @@ impl Worker {
                 }
             }
             self.commit(&mut pending);
+            self.tick_drill();
             self.housekeeping();
+        }
+    }
+
+    /// Loads a scenario or moves the drill clock; clock changes are logged
+    /// as drill events through `decide` like any command.
+    fn drill_control(
+        &mut self,
+        actor: Actor,
+        action: protocol::DrillAction,
+    ) -> protocol::DrillStatus {
+        use protocol::DrillAction as A;
+        let refuse = |this: &Self, why: String| {
+            let mut st = crate::drill::status(this.drill.as_ref(), wall_clock());
+            st.error = Some(why);
+            st
+        };
+        if self.kind != RealmKind::Drill || actor.role != Role::DrillDirector {
+            return refuse(self, "only a drill director controls a drill realm".into());
+        }
+        let (clock_action, speed) = match action {
+            A::Status => return crate::drill::status(self.drill.as_ref(), wall_clock()),
+            A::Load { file, text, base } => {
+                if self.drill.is_some() || self.ledger.last_seq() > 0 {
+                    return refuse(
+                        self,
+                        "a scenario is loaded into a fresh drill realm only".into(),
+                    );
+                }
+                return match crate::drill::LiveDrill::load(&file, &text, base) {
+                    Ok(d) => {
+                        info!(realm = %self.id.0, title = %d.title(), "drill scenario loaded");
+                        // From now on the realm's clock is the drill clock.
+                        self.last_time = self.state.last_event_at.0;
+                        self.drill = Some(d);
+                        crate::drill::status(self.drill.as_ref(), wall_clock())
+                    }
+                    Err(e) => refuse(self, e),
+                };
+            }
+            A::Start { speed } => (domain::ClockAction::Start, Some(speed)),
+            A::Pause => (domain::ClockAction::Pause, None),
+            A::Resume => (domain::ClockAction::Resume, None),
+            A::Speed { speed } => (domain::ClockAction::Speed, Some(speed)),
+            A::Halt => (domain::ClockAction::Halt, None),
+            A::End => (domain::ClockAction::End, None),
+        };
+        // Everything due up to this instant is played before the clock moves.
+        self.tick_drill();
+        match self.clock_act(actor, clock_action, speed) {
+            Ok(()) => crate::drill::status(self.drill.as_ref(), wall_clock()),
+            Err(e) => refuse(self, e),
+        }
+    }
+
+    fn clock_act(
+        &mut self,
+        actor: Actor,
+        action: domain::ClockAction,
+        speed: Option<u32>,
+    ) -> Result<(), String> {
+        let Some(d) = &mut self.drill else {
+            return Err("no scenario loaded".into());
+        };
+        let change = d
+            .clock
+            .act(action, speed, wall_clock())
+            .map_err(|e| e.to_string())?;
+        let mut pending = Vec::new();
+        self.decide(
+            actor,
+            Command::Drill(domain::DrillCommand::Clock(change)),
+            None,
+            &mut pending,
+        );
+        self.commit(&mut pending);
+        Ok(())
+    }
+
+    /// Decides what the scenario has due by now; ends the drill at its planned length.
+    fn tick_drill(&mut self) {
+        let Some(d) = &mut self.drill else {
+            return;
+        };
+        if !d.running() || self.failed {
+            return;
+        }
+        let now = d.clock.scenario_time(wall_clock());
+        let due = d.engine.due(now, &self.state);
+        let over = now >= d.engine.scenario().meta.duration;
+        let start = d.engine.scenario().meta.start;
+        let mut pending = Vec::new();
+        for x in due {
+            // Each scenario command at its own scenario time, never backwards.
+            self.last_time = self.last_time.max(start.plus(x.offset).0);
+            let at = Timestamp(self.last_time);
+            self.decide_at(at, x.actor, x.command, None, &mut pending);
+        }
+        self.commit(&mut pending);
+        if over {
+            let _ = self.clock_act(scenario::engine::director(), domain::ClockAction::End, None);
         }
     }
 
@@ -348,13 +478,31 @@ impl Worker {
         }
     }
 
+    /// The realm's clock: wall time, or in a drill realm with a scenario the
+    /// drill clock (T+0 is the scenario's start; it stands while paused).
     fn now(&mut self) -> Timestamp {
-        self.last_time = self.last_time.max(wall_clock());
+        let t = match &self.drill {
+            Some(d) => d.now(wall_clock()).0,
+            None => wall_clock(),
+        };
+        self.last_time = self.last_time.max(t);
         Timestamp(self.last_time)
     }
 
     fn decide(
         &mut self,
+        actor: Actor,
+        command: Command,
+        reply: Option<oneshot::Sender<CommandOutcome>>,
+        pending: &mut Vec<Pending>,
+    ) {
+        let now = self.now();
+        self.decide_at(now, actor, command, reply, pending);
+    }
+
+    fn decide_at(
+        &mut self,
+        now: Timestamp,
         actor: Actor,
         command: Command,
         reply: Option<oneshot::Sender<CommandOutcome>>,
@@ -370,7 +518,7 @@ impl Worker {
             return;
         }
         let ctx = Context {
-            now: self.now(),
+            now,
             actor: actor.clone(),
             realm: self.kind,
         };

@@ -184,6 +184,27 @@ pub async fn run(conn: quinn::Connection, shared: Arc<Shared>, session: u64) {
                 ClientMessage::Ping { nonce } => {
                     let _ = control_tx.send(ServerMessage::Pong { nonce });
                 }
+                ClientMessage::DrillControl { realm, action } => {
+                    let (tx, rx) = oneshot::channel();
+                    let sent = with_realm(&shared, &realm, |r| {
+                        r.send(RealmRequest::Drill {
+                            actor,
+                            action,
+                            reply: tx,
+                        })
+                    });
+                    let control = control_tx.clone();
+                    tokio::spawn(async move {
+                        let msg = match (sent, rx.await) {
+                            (true, Ok(status)) => ServerMessage::DrillStatus { realm, status },
+                            _ => ServerMessage::Error {
+                                code: ErrorCode::UnknownRealm,
+                                message: format!("no running realm {}", realm.0),
+                            },
+                        };
+                        let _ = control.send(msg);
+                    });
+                }
             }
         }
     };

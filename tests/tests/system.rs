@@ -4,5 +4,6 @@
 mod support;
 
 mod crash;
+mod drill;
 mod duty;
 mod sessions;

@@ -73,7 +73,10 @@ impl Role {
             Role::Observer => false,
             Role::FieldGateway => matches!(class, FieldReport | TeamService),
             Role::DrillDirector => {
-                matches!(class, Setup | Intake | FieldReport | TeamService | Supplies)
+                matches!(
+                    class,
+                    Setup | Intake | FieldReport | TeamService | Supplies | Drill
+                )
             }
             Role::Admin => matches!(class, Setup | Roster),
             Role::System => matches!(class, Timer | FieldReport),
@@ -104,6 +107,8 @@ pub enum CommandClass {
     Timer,
     /// Shift handover.
     Duty,
+    /// Drill clock and scenario messages.
+    Drill,
 }
 
 impl CommandClass {
@@ -140,6 +145,7 @@ impl CommandClass {
             Command::StartCall { .. } | Command::CloseCall { .. } => Dispatch,
             Command::AnswerCall { .. } => FieldReport,
             Command::GiveHandover { .. } | Command::AcceptHandover { .. } => Duty,
+            Command::Drill(_) => Drill,
         }
     }
 }

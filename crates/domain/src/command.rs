@@ -243,6 +243,8 @@ pub enum Command {
         /// Expiry of the new stock.
         expiry: Option<Timestamp>,
     },
+    /// Drill clock and scenario messages; refused outside drill realms.
+    Drill(crate::drill::DrillCommand),
 }
 
 impl Command {
@@ -277,6 +279,7 @@ impl Command {
             Command::CloseCall { .. } => "close call",
             Command::GiveHandover { .. } => "give handover",
             Command::AcceptHandover { .. } => "accept handover",
+            Command::Drill(_) => "drill",
         }
     }
 }

@@ -623,6 +623,15 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
                 expiry: *expiry,
             }])
         }
+        Command::Drill(d) => {
+            if ctx.realm != RealmKind::Drill {
+                return Err(invalid("realm", "drill commands are for drill realms only"));
+            }
+            if let Some((field, reason)) = crate::drill::check(d) {
+                return Err(invalid(field, reason));
+            }
+            Ok(vec![EventKind::Drill(crate::drill::event_of(d))])
+        }
     }
 }
 

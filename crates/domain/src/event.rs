@@ -194,4 +194,6 @@ pub enum EventKind {
         /// Expiry of the new stock.
         expiry: Option<Timestamp>,
     },
+    /// A drill clock change or scenario message (drill realms only).
+    Drill(crate::drill::DrillEvent),
 }

@@ -14,6 +14,7 @@ pub mod deadline;
 pub mod decide;
 pub mod decision;
 pub mod dispatch;
+pub mod drill;
 pub mod duty;
 pub mod event;
 pub mod geo;
@@ -37,6 +38,7 @@ pub use deadline::{Obligation, ObligationStatus, ReportKind, reporting_obligatio
 pub use decide::{Context, RealmKind, decide};
 pub use decision::Decision;
 pub use dispatch::{DispatchOrder, OrderStatus, OrderStep};
+pub use drill::{ClockAction, ClockChange, DrillCommand, DrillEvent, DrillMessage, MessageKind};
 pub use duty::{Call, CallKind, Handover, HandoverSummary, ResponseDetail, handover_summary};
 pub use event::{Event, EventKind};
 pub use geo::GeoPoint;

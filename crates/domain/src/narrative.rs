@@ -184,5 +184,6 @@ pub fn describe(e: &Event, state: &State) -> String {
             quantity,
             ..
         } => format!("物资入库 {name} {quantity}{unit}"),
+        EventKind::Drill(d) => crate::drill::describe(d),
     }
 }

@@ -251,6 +251,9 @@ impl State {
                     };
                 }
             }
+            // Drill clock and messages live in the log only; the shared
+            // picture of teams and incidents does not change.
+            EventKind::Drill(_) => {}
         }
     }
 

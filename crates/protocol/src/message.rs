@@ -73,6 +73,82 @@ pub enum ClientMessage {
         /// Echoed in the pong.
         nonce: u64,
     },
+    /// Drill director: load a scenario into a drill realm or move its clock.
+    /// Answered with [`ServerMessage::DrillStatus`].
+    DrillControl {
+        /// Drill realm.
+        realm: RealmId,
+        /// What to do.
+        action: DrillAction,
+    },
+}
+
+/// What a drill director asks of a drill realm's scenario and clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DrillAction {
+    /// Load a scenario into a fresh (empty) drill realm.
+    Load {
+        /// File name, used in validation errors.
+        file: String,
+        /// The scenario's TOML text.
+        text: String,
+        /// Text of the base world file it names (`base = "…"`), if any.
+        base: Option<String>,
+    },
+    /// Start the drill clock at this rate (1–100).
+    Start {
+        /// Scenario seconds per real second.
+        speed: u32,
+    },
+    /// Pause the clock.
+    Pause,
+    /// Resume after a pause.
+    Resume,
+    /// Change the rate (1–100).
+    Speed {
+        /// Scenario seconds per real second.
+        speed: u32,
+    },
+    /// Stop early for good (中止).
+    Halt,
+    /// Finish (结束).
+    End,
+    /// Only report the status.
+    Status,
+}
+
+/// Where a drill realm's clock stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DrillClockState {
+    /// No scenario loaded.
+    NoScenario,
+    /// Loaded, not started.
+    Ready,
+    /// Running.
+    Running,
+    /// Paused.
+    Paused,
+    /// Halted early.
+    Halted,
+    /// Ended.
+    Ended,
+}
+
+/// A drill realm's scenario clock, as answer to [`ClientMessage::DrillControl`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillStatus {
+    /// Scenario title (empty when none is loaded).
+    pub title: String,
+    /// Clock state.
+    pub clock: DrillClockState,
+    /// Current rate.
+    pub speed: u32,
+    /// Scenario time since T+0, milliseconds.
+    pub scenario_ms: i64,
+    /// Planned length, milliseconds.
+    pub duration_ms: i64,
+    /// Why the action was refused, if it was (the status is then unchanged).
+    pub error: Option<String>,
 }
 
 /// Opening message of a connection.
@@ -158,6 +234,13 @@ pub enum ServerMessage {
         code: ErrorCode,
         /// Human-readable detail.
         message: String,
+    },
+    /// A drill realm's clock, answering a drill control message.
+    DrillStatus {
+        /// Realm.
+        realm: RealmId,
+        /// Status.
+        status: DrillStatus,
     },
 }
 

@@ -31,6 +31,7 @@ fn state() -> State {
         radio_ids: vec!["BG7ABC-9".into()],
         status: TeamStatus::Available,
         last_fix: Some(fix()),
+        support: None,
     };
     let e = Event {
         at: Timestamp(1),
@@ -82,6 +83,18 @@ fn every_client_message() -> Vec<ClientMessage> {
             realm: RealmId("drill-20261123-a".into()),
         },
         ClientMessage::Ping { nonce: u64::MAX },
+        ClientMessage::DrillControl {
+            realm: RealmId("drill-20261123-a".into()),
+            action: DrillAction::Load {
+                file: "德惠.toml".into(),
+                text: "[drill]\ntitle = \"演练\"\n".into(),
+                base: Some("[[team]]\n".into()),
+            },
+        },
+        ClientMessage::DrillControl {
+            realm: RealmId("drill-20261123-a".into()),
+            action: DrillAction::Speed { speed: 50 },
+        },
     ]
 }
 
@@ -152,6 +165,17 @@ fn every_server_message() -> Vec<ServerMessage> {
         ServerMessage::Error {
             code: ErrorCode::Unauthenticated,
             message: "bad token".into(),
+        },
+        ServerMessage::DrillStatus {
+            realm: RealmId("drill-20261123-a".into()),
+            status: DrillStatus {
+                title: "德惠化工园区液氨泄漏事故应急演练".into(),
+                clock: DrillClockState::Paused,
+                speed: 10,
+                scenario_ms: 600_000,
+                duration_ms: 1_800_000,
+                error: Some("cannot Resume a drill that is Halted".into()),
+            },
         },
     ]
 }
