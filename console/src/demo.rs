@@ -743,47 +743,17 @@ pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
 /// The demo's table-top exercise realm.
 pub const DRILL_REALM: &str = "drill-dehui-w47";
 
-/// The drill realm's world: the live night's teams, depots, hazards,
-/// shelters and rules (as the director registers them), and the exercise's
-/// opening inject.
-pub fn drill_commands(night: &[Decision]) -> Vec<Command> {
-    let mut out: Vec<Command> = night
-        .iter()
-        .map(|d| &d.command)
-        .filter(|c| {
-            matches!(
-                c,
-                Command::RegisterTeam(_)
-                    | Command::RegisterDepot(_)
-                    | Command::RegisterHazard(_)
-                    | Command::RegisterShelter(_)
-                    | Command::SetRules(_)
-            )
-        })
-        .cloned()
-        .collect();
-    let start = night.last().map_or(Timestamp(0), |d| d.at);
-    out.push(Command::OpenIncident(Box::new(IncidentIntake {
-        id: IncidentId::new("EX-1"),
-        title: "【演练】德惠化工园区液氯储罐泄漏".into(),
-        sector: Sector::HazardousChemicals,
-        position: GeoPoint::new(44.5480, 125.7350),
-        address: "德惠经济开发区化工园区氯碱厂储罐区".into(),
-        jurisdiction: JurisdictionId::new("德惠市"),
-        enterprise: Some("德惠某氯碱化工有限公司（演练假定）".into()),
-        source: IntakeSource::HigherLevel,
-        occurred_at: start.plus(-5 * MINUTE),
-        reported_at: start.plus(-MINUTE),
-        caller: "演练导调组".into(),
-        casualties: Casualties {
-            deaths: 0,
-            serious_injuries: 3,
-            missing: 0,
-        },
-        direct_loss_yuan: 0,
-        suggested_response_level: Some(ResponseLevel::III),
-    })));
-    out
+/// The scenario the demo's drill runs: file name, text, base world text.
+pub const DRILL_SCENARIO: (&str, &str, &str) = (
+    "dehui-ammonia-leak.toml",
+    include_str!("../../scenarios/dehui-ammonia-leak.toml"),
+    include_str!("../../scenarios/base-changchun.toml"),
+);
+
+/// The demo's drill scenario, parsed.
+pub fn drill_scenario() -> Option<scenario::Scenario> {
+    let (file, text, base) = DRILL_SCENARIO;
+    scenario::load(file, text, |_| Ok(base.to_owned())).ok()
 }
 
 /// What happens after the console has caught up, as (delay after the
@@ -874,25 +844,9 @@ mod tests {
     }
 
     #[test]
-    fn the_drill_world_is_accepted_from_the_director() {
-        let now = Timestamp(1_795_451_400_000);
-        let (night, _) = demo_decisions(now);
-        let mut state = State::default();
-        let ctx = Context {
-            now,
-            actor: Actor::new("演练导演", Role::DrillDirector, "t"),
-            realm: RealmKind::Drill,
-        };
-        for cmd in drill_commands(&night) {
-            let events = decide(&state, &cmd, &ctx).expect("accepted in a drill realm");
-            for e in &events {
-                state.apply(e);
-            }
-        }
-        assert!(state.teams.len() > 10);
-        assert!(state.incidents.contains_key(&IncidentId::new("EX-1")));
-        assert!(DRILL_REALM.starts_with("drill-"));
-        assert!(relay::realm::valid_name(DRILL_REALM));
+    fn the_demo_drill_scenario_parses() {
+        let sc = drill_scenario().expect("the embedded scenario is valid");
+        assert!(!sc.injects.is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod alerts;
 mod bench;
 mod demo;
+mod drill;
 mod forms;
 mod i18n;
 mod map;
@@ -154,6 +155,7 @@ fn main() -> AppExit {
         },
     };
 
+    let source_is_demo = matches!(source, net::Source::Demo);
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
@@ -186,9 +188,16 @@ fn main() -> AppExit {
         panels::PanelsPlugin,
         workbench::WorkbenchPlugin { device },
         alerts::AlertsPlugin,
+        drill::DrillPlugin,
     ))
     .insert_resource(start_view)
     .insert_resource(theme::Wall(on_wall));
+    if source_is_demo {
+        app.insert_resource(drill::DrillDesk {
+            scenario: demo::drill_scenario(),
+            ..Default::default()
+        });
+    }
     if let Some(path) = screenshot {
         app.add_plugins(screenshot::ScreenshotPlugin { path });
     }

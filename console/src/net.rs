@@ -55,6 +55,8 @@ pub enum NetUpdate {
         /// Whether it is a drill.
         drill: bool,
     },
+    /// A drill realm's clock, as the relay answered a control request.
+    Drill(protocol::DrillStatus),
     /// What became of a command from the outbox.
     Outcome {
         /// Outbox id.
@@ -70,6 +72,8 @@ pub(crate) struct Outgoing {
     pub(crate) user: String,
     pub(crate) realm: RealmId,
     pub(crate) command: Command,
+    /// Set for a drill-clock request instead of a command.
+    pub(crate) drill: Option<protocol::DrillAction>,
 }
 
 /// One command's fate, as the officer sees it.
@@ -146,6 +150,7 @@ impl Outbox {
                 user,
                 realm: self.realm.clone(),
                 command: cmd,
+                drill: None,
             })
             .is_err()
         {
@@ -154,6 +159,24 @@ impl Outbox {
         }
         self.pending.insert(id, label);
         Some(id)
+    }
+
+    /// Asks the relay to act on the followed drill realm's clock; the
+    /// answer comes back as the drill status.
+    pub fn drill(&mut self, action: protocol::DrillAction) {
+        let Some((user, _)) = self.me().cloned() else {
+            return;
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        let _ = self.tx.send(Outgoing {
+            id,
+            user,
+            realm: self.realm.clone(),
+            // Not sent: the drill action is.
+            command: Command::SetRoster(Default::default()),
+            drill: Some(action),
+        });
     }
 
     fn receipt(&mut self, label: String, ok: bool, detail: String) {
@@ -286,6 +309,7 @@ fn receive(
     mut picture: ResMut<Picture>,
     mut outbox: ResMut<Outbox>,
     mut alerts: ResMut<crate::alerts::Alerts>,
+    mut drill: ResMut<crate::drill::DrillDesk>,
 ) {
     let updates: Vec<NetUpdate> = match link.rx.lock() {
         Ok(rx) => rx.try_iter().collect(),
@@ -306,8 +330,13 @@ fn receive(
             }
             NetUpdate::Outcome { id, result } => outbox.settle(id, result),
             NetUpdate::Realms(r) => link.realms = r,
-            NetUpdate::Realm { realm, drill } => {
-                picture.switch(&realm.0, drill);
+            NetUpdate::Drill(status) => drill.status = Some(status),
+            NetUpdate::Realm {
+                realm,
+                drill: is_drill,
+            } => {
+                picture.switch(&realm.0, is_drill);
+                drill.status = None;
                 alerts.restart();
                 outbox.realm = realm;
             }
@@ -491,6 +520,41 @@ async fn commander(
                 }
             }
         }
+        if let Some(action) = out.drill {
+            if let Some(s) = sessions.get_mut(&out.user) {
+                let msg = protocol::ClientMessage::DrillControl {
+                    realm: out.realm.clone(),
+                    action,
+                };
+                if s.send(&msg).await.is_err() {
+                    sessions.remove(&out.user);
+                    continue;
+                }
+                // This session subscribes to nothing: what comes back is the answer.
+                let wait = std::time::Duration::from_secs(5);
+                while let Ok(Some(reply)) = tokio::time::timeout(wait, s.next_message()).await {
+                    match reply {
+                        protocol::ServerMessage::DrillStatus { status, .. } => {
+                            let _ = tx.send(NetUpdate::Drill(status));
+                            break;
+                        }
+                        protocol::ServerMessage::Error { message, .. } => {
+                            let _ = tx.send(NetUpdate::Drill(protocol::DrillStatus {
+                                title: String::new(),
+                                clock: protocol::DrillClockState::NoScenario,
+                                speed: 0,
+                                scenario_ms: 0,
+                                duration_ms: 0,
+                                error: Some(message),
+                            }));
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            continue;
+        }
         let result = match sessions.get(&out.user) {
             Some(s) => s
                 .command(&out.realm, out.command)
@@ -509,8 +573,9 @@ async fn commander(
 }
 
 /// Who the demo console may act as: the duty officer first (signed in at
-/// start), the leader on duty, and the officer of the next shift.
-const DEMO_OPERATORS: [&str; 3] = ["王丽", "张建国", "李强"];
+/// start), the leader on duty, the officer of the next shift, and the
+/// drill director.
+const DEMO_OPERATORS: [&str; 4] = ["王丽", "张建国", "李强", DIRECTOR];
 
 /// An embedded relay for the demo, with one account per actor of the demo
 /// night and a read-only account for the console.
@@ -578,7 +643,6 @@ impl DemoRelay {
             .map(|u| (u.clone(), client_config(&self.relay, &self.tokens, u)))
             .collect();
         let decisions = self.decisions.clone();
-        let decisions_for_drill = self.decisions.clone();
         async move {
             let live = RealmId::live();
             let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
@@ -610,7 +674,7 @@ impl DemoRelay {
             // A table-top exercise runs beside live operations in its own
             // realm, for "join drill" to find.
             if let Some(cfg) = configs.get(DIRECTOR) {
-                seed_drill(cfg, &decisions_for_drill).await;
+                seed_drill(cfg).await;
             }
             info!("demo relay seeded up to seq {last}");
             while progress.load(Ordering::Acquire) < last {
@@ -649,8 +713,8 @@ impl DemoRelay {
     }
 }
 
-/// Opens the demo's drill realm and sets up its world as the director.
-async fn seed_drill(cfg: &ClientConfig, night: &[Decision]) {
+/// Opens the demo's drill realm and starts its scenario as the director.
+async fn seed_drill(cfg: &ClientConfig) {
     let mut s = match Session::connect(cfg).await {
         Ok(s) => s,
         Err(e) => {
@@ -669,10 +733,30 @@ async fn seed_drill(cfg: &ClientConfig, night: &[Decision]) {
     }
     // The relay answers with a fresh welcome (or an error).
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), s.next_message()).await;
-    for cmd in demo::drill_commands(night) {
-        match s.command(&realm, cmd).await {
-            Ok(CommandOutcome::Accepted { .. }) => {}
-            other => warn!("demo drill step not accepted: {other:?}"),
+    // The Dehui ammonia-leak scenario, run by the relay at 10×.
+    let (file, text, base) = demo::DRILL_SCENARIO;
+    for action in [
+        protocol::DrillAction::Load {
+            file: file.into(),
+            text: text.into(),
+            base: Some(base.into()),
+        },
+        protocol::DrillAction::Start { speed: 10 },
+    ] {
+        let msg = protocol::ClientMessage::DrillControl {
+            realm: realm.clone(),
+            action,
+        };
+        if s.send(&msg).await.is_err() {
+            break;
+        }
+        match tokio::time::timeout(std::time::Duration::from_secs(5), s.next_message()).await {
+            Ok(Some(protocol::ServerMessage::DrillStatus { status, .. })) => {
+                if let Some(e) = status.error {
+                    warn!("demo drill refused: {e}");
+                }
+            }
+            other => warn!("demo drill: unexpected answer {other:?}"),
         }
     }
     s.close().await;

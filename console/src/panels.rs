@@ -34,6 +34,7 @@ struct Desk<'w> {
     workbench: ResMut<'w, Workbench>,
     outbox: ResMut<'w, Outbox>,
     alerts: ResMut<'w, Alerts>,
+    drill: ResMut<'w, crate::drill::DrillDesk>,
     wall: Res<'w, crate::theme::Wall>,
 }
 
@@ -49,6 +50,7 @@ fn draw(
         mut workbench,
         mut outbox,
         mut alerts,
+        mut drill,
         wall,
     } = desk;
     let ctx = contexts.ctx_mut()?.clone();
@@ -65,6 +67,9 @@ fn draw(
             now: clock.0,
         },
     );
+    if !wall.0 {
+        crate::drill::window(&ctx, &mut drill, &mut outbox, &picture);
+    }
     // Keep countdowns and pulses moving even when nothing arrives.
     ctx.request_repaint_after(std::time::Duration::from_millis(250));
     Ok(())

@@ -51,6 +51,9 @@ pub struct Picture {
     pub feed: VecDeque<(u64, Event)>,
     /// Current selection.
     pub selected: Option<Selection>,
+    /// Every decision received, kept for drill realms only (small, and
+    /// the director's live evaluation reads all of it).
+    pub log: Vec<Decision>,
 }
 
 impl Picture {
@@ -64,6 +67,7 @@ impl Picture {
             last_seq: 0,
             feed: VecDeque::new(),
             selected: None,
+            log: Vec::new(),
         }
     }
 
@@ -72,6 +76,9 @@ impl Picture {
     pub fn apply_decision(&mut self, seq: u64, decision: Decision) {
         self.state.apply_decision(&decision);
         self.last_seq = seq;
+        if self.drill {
+            self.log.push(decision.clone());
+        }
         for e in decision.events {
             self.feed.push_back((seq, e));
         }
@@ -105,6 +112,13 @@ pub fn wall_clock() -> Timestamp {
     Timestamp(ms)
 }
 
-fn tick_clock(mut clock: ResMut<Clock>) {
-    clock.0 = wall_clock();
+/// Live realms run on the wall clock; a drill realm runs on its scenario
+/// clock, which the console reads from the newest event (a running drill
+/// moves its simulated teams every second, so it is never far behind).
+fn tick_clock(mut clock: ResMut<Clock>, picture: Res<Picture>) {
+    clock.0 = if picture.drill && picture.state.last_event_at.0 > 0 {
+        picture.state.last_event_at
+    } else {
+        wall_clock()
+    };
 }

@@ -62,6 +62,7 @@ fn open_start_view(
     mut picture: ResMut<Picture>,
     mut wb: ResMut<Workbench>,
     clock: Res<crate::picture::Clock>,
+    mut outbox: ResMut<Outbox>,
     mut done: Local<bool>,
 ) {
     let Some(view) = view else {
@@ -100,7 +101,16 @@ fn open_start_view(
             })
         }
         StartView::Handover => wb.handover = Some((String::new(), String::new())),
-        StartView::Drill => link.switch_to(protocol::RealmId(crate::demo::DRILL_REALM.into())),
+        StartView::Drill => {
+            link.switch_to(protocol::RealmId(crate::demo::DRILL_REALM.into()));
+            if let Some(i) = outbox
+                .accounts
+                .iter()
+                .position(|(_, r)| *r == domain::Role::DrillDirector)
+            {
+                outbox.current = i;
+            }
+        }
     }
 }
 

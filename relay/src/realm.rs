@@ -661,8 +661,10 @@ impl Worker {
     fn subscribe(&mut self, from_seq: Seq, sub: Subscriber) {
         self.subs.retain(|s| s.session != sub.session);
         let last = self.ledger.last_seq();
-        let far_behind =
-            from_seq == 0 || from_seq > last || last - from_seq > self.opts.snapshot_threshold;
+        // A short log is replayed decision by decision even from scratch, so
+        // a new console's feed (and a drill director's live evaluation)
+        // sees every step; a long one starts from a snapshot.
+        let far_behind = from_seq > last || last - from_seq > self.opts.snapshot_threshold;
         if far_behind {
             let msg = ServerMessage::Snapshot {
                 realm: self.id.clone(),
