@@ -109,6 +109,7 @@ fn connect_config(
 }
 
 fn main() -> AppExit {
+    let _ = picture::STARTED.set(std::time::Instant::now());
     let cli = Cli::parse();
     let mut start_view = workbench::StartView::Map;
     let on_wall;

@@ -19,7 +19,8 @@ impl Plugin for PicturePlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(Picture::new("live", false, &self.source))
             .insert_resource(Clock(wall_clock()))
-            .add_systems(First, tick_clock);
+            .add_systems(First, tick_clock)
+            .add_systems(Last, report_first_frame);
     }
 }
 
@@ -121,4 +122,30 @@ fn tick_clock(mut clock: ResMut<Clock>, picture: Res<Picture>) {
     } else {
         wall_clock()
     };
+}
+
+/// When the process started, for the start-up measurement.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Logs once how long it took from start to the first frame drawn with the
+/// realm's teams in it (the start-up figure in docs/benchmarks.md).
+fn report_first_frame(
+    picture: Res<Picture>,
+    link: Res<crate::net::Link>,
+    mut done: Local<(bool, bool)>,
+) {
+    let Some(t) = STARTED.get() else {
+        return;
+    };
+    if !done.0 && !picture.state.teams.is_empty() {
+        done.0 = true;
+        info!(
+            "first map frame with data after {} ms",
+            t.elapsed().as_millis()
+        );
+    }
+    if !done.1 && link.demo_ready {
+        done.1 = true;
+        info!("demo night loaded after {} ms", t.elapsed().as_millis());
+    }
 }
