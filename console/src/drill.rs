@@ -2,6 +2,7 @@
 //! realm, run its clock, watch injects go out and objectives being met.
 //! The relay runs the scenario; this panel only asks and shows.
 
+use crate::i18n::t;
 use crate::net::Outbox;
 use crate::picture::Picture;
 use crate::theme;
@@ -108,10 +109,10 @@ pub fn window(ctx: &egui::Context, desk: &mut DrillDesk, outbox: &mut Outbox, pi
         .default_size([520.0, 560.0])
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
-                let l = ui.label("想定文件");
+                let l = ui.label(t("drill.file"));
                 ui.add(egui::TextEdit::singleline(&mut desk.path).desired_width(300.0))
                     .labelled_by(l.id);
-                if ui.button("载入 Load").clicked() {
+                if ui.button(t("drill.load")).clicked() {
                     match read_scenario(desk.path.trim()) {
                         Ok((sc, text, base)) => {
                             outbox.drill(DrillAction::Load {
@@ -211,11 +212,12 @@ fn controls(ui: &mut egui::Ui, desk: &mut DrillDesk, outbox: &mut Outbox, clock:
     ui.horizontal(|ui| {
         ui.add(egui::Slider::new(&mut desk.speed, 1..=100).text("倍速"));
         let (label, action) = match clock {
-            DrillClockState::Ready => {
-                ("开始 Start", Some(DrillAction::Start { speed: desk.speed }))
-            }
-            DrillClockState::Paused => ("继续 Resume", Some(DrillAction::Resume)),
-            DrillClockState::Running => ("暂停 Pause", Some(DrillAction::Pause)),
+            DrillClockState::Ready => (
+                t("drill.start"),
+                Some(DrillAction::Start { speed: desk.speed }),
+            ),
+            DrillClockState::Paused => (t("drill.resume"), Some(DrillAction::Resume)),
+            DrillClockState::Running => (t("drill.pause"), Some(DrillAction::Pause)),
             _ => ("", None),
         };
         if let Some(action) = action
@@ -223,14 +225,14 @@ fn controls(ui: &mut egui::Ui, desk: &mut DrillDesk, outbox: &mut Outbox, clock:
         {
             outbox.drill(action);
         }
-        if clock == DrillClockState::Running && ui.button("设倍速").clicked() {
+        if clock == DrillClockState::Running && ui.button(t("drill.set_speed")).clicked() {
             outbox.drill(DrillAction::Speed { speed: desk.speed });
         }
         if matches!(clock, DrillClockState::Running | DrillClockState::Paused) {
-            if ui.button("中止 Halt").clicked() {
+            if ui.button(t("drill.halt")).clicked() {
                 outbox.drill(DrillAction::Halt);
             }
-            if ui.button("结束 End").clicked() {
+            if ui.button(t("drill.end")).clicked() {
                 outbox.drill(DrillAction::End);
             }
         }

@@ -44,9 +44,91 @@ pub fn font_definitions() -> egui::FontDefinitions {
     defs
 }
 
-/// A label with Chinese first and English after it, e.g. "事件队列 Incidents".
-pub fn zh_en(zh: &str, en: &str) -> String {
-    format!("{zh} {en}")
+/// Interface languages: Chinese first, English second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// 简体中文 (default).
+    Zh,
+    /// English.
+    En,
+}
+
+static LANG: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// The language the interface speaks now.
+pub fn lang() -> Lang {
+    match LANG.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+/// Switches the interface language (takes effect on the next frame).
+pub fn set_lang(l: Lang) {
+    let v = match l {
+        Lang::Zh => 0,
+        Lang::En => 1,
+    };
+    LANG.store(v, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The message catalogues, one file per language (`assets/i18n`).
+const CATALOGUES: [(Lang, &str); 2] = [
+    (Lang::Zh, include_str!("../../assets/i18n/zh-CN.toml")),
+    (Lang::En, include_str!("../../assets/i18n/en.toml")),
+];
+
+type Catalogue = std::collections::HashMap<String, &'static str>;
+
+fn catalogue(l: Lang) -> &'static Catalogue {
+    static PARSED: std::sync::OnceLock<[Catalogue; 2]> = std::sync::OnceLock::new();
+    let all = PARSED.get_or_init(|| {
+        CATALOGUES.map(|(_, text)| {
+            let table: toml::Table = text.parse().unwrap_or_default();
+            table
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    // Parsed once for the process's life: leaking is the point.
+                    toml::Value::String(s) => Some((k, &*Box::leak(s.into_boxed_str()))),
+                    _ => None,
+                })
+                .collect()
+        })
+    });
+    &all[usize::from(l == Lang::En)]
+}
+
+/// The text for `key` in `l`; Chinese when the other catalogue lacks it,
+/// and the key itself when both do (a visible, not a silent, gap).
+pub fn t_in(l: Lang, key: &'static str) -> &'static str {
+    catalogue(l)
+        .get(key)
+        .or_else(|| catalogue(Lang::Zh).get(key))
+        .copied()
+        .unwrap_or(key)
+}
+
+/// The text for `key` in the current language.
+pub fn t(key: &'static str) -> &'static str {
+    t_in(lang(), key)
+}
+
+/// `key`'s text with each `{}` replaced by the next argument.
+pub fn tf(key: &'static str, args: &[&str]) -> String {
+    fill(t(key), args)
+}
+
+fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut parts = template.split("{}");
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push_str(args.get(i).copied().unwrap_or(""));
+        out.push_str(part);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -96,6 +178,55 @@ mod tests {
         assert!(
             missing.is_empty(),
             "no glyph for {missing:?}: run `cargo xtask font` and commit assets/fonts"
+        );
+    }
+
+    #[test]
+    fn both_catalogues_have_the_same_keys_and_every_key_used_exists() {
+        let zh: std::collections::BTreeSet<&String> = catalogue(Lang::Zh).keys().collect();
+        let en: std::collections::BTreeSet<&String> = catalogue(Lang::En).keys().collect();
+        assert!(!zh.is_empty());
+        assert_eq!(zh, en, "zh-CN.toml and en.toml list different keys");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut used = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(src).expect("src").flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for part in text.split("t(\"").chain(text.split("tf(\"")).skip(1) {
+                if let Some((key, _)) = part.split_once('"')
+                    && key.contains('.')
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+                {
+                    used.insert(key.to_owned());
+                }
+            }
+        }
+        assert!(used.len() > 50, "found {} keys in use", used.len());
+        let missing: Vec<&String> = used.iter().filter(|k| !zh.contains(k)).collect();
+        assert!(
+            missing.is_empty(),
+            "keys used but not in the catalogues: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn the_english_catalogue_is_english_and_switching_changes_the_text() {
+        for (k, v) in catalogue(Lang::En) {
+            assert!(
+                !v.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                    || k.starts_with("realm."),
+                "{k} = {v}"
+            );
+        }
+        assert_eq!(t_in(Lang::Zh, "tab.dispatch"), "派遣");
+        assert_eq!(t_in(Lang::En, "tab.dispatch"), "Dispatch");
+        assert_eq!(t_in(Lang::En, "no.such_key"), "no.such_key");
+        assert_eq!(fill("{} 北京时间", &["10:00"]), "10:00 北京时间");
+        assert_eq!(fill("a {} b {}", &["1"]), "a 1 b ");
+        assert_eq!(
+            fill(t_in(Lang::En, "dispatch.issue"), &["2"]),
+            "Issue order (2 teams)"
         );
     }
 

@@ -28,6 +28,9 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     mode: Mode,
+    /// Interface language: zh (简体中文, default) or en.
+    #[arg(long, global = true, default_value = "zh")]
+    lang: String,
 }
 
 #[derive(Subcommand)]
@@ -111,6 +114,11 @@ fn connect_config(
 fn main() -> AppExit {
     let _ = picture::STARTED.set(std::time::Instant::now());
     let cli = Cli::parse();
+    i18n::set_lang(if cli.lang.eq_ignore_ascii_case("en") {
+        i18n::Lang::En
+    } else {
+        i18n::Lang::Zh
+    });
     let mut start_view = workbench::StartView::Map;
     let on_wall;
     let (source, screenshot, label, device) = match cli.mode {

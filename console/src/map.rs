@@ -2,6 +2,7 @@
 //! incidents, depots, hazard sources, shelters and dispatch lines on top.
 //! No basemap tiles yet: a graticule stands in until the offline basemap lands.
 
+use crate::i18n::t;
 use crate::picture::{Picture, Selection};
 use crate::theme;
 use bevy::prelude::*;
@@ -234,7 +235,7 @@ fn controls(ui: &mut egui::Ui, view: &mut MapView, picture: &Picture, rect: Rect
             .corner_radius(4.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    if ui.small_button("全部 Fit all").clicked() {
+                    if ui.small_button(t("map.fit_all")).clicked() {
                         let s = &picture.state;
                         let mut pts: Vec<GeoPoint> = s.teams.values().map(team_position).collect();
                         pts.extend(s.incidents.values().map(|i| i.position));
@@ -248,7 +249,7 @@ fn controls(ui: &mut egui::Ui, view: &mut MapView, picture: &Picture, rect: Rect
                     if ui
                         .add_enabled(
                             incident.is_some(),
-                            egui::Button::new("事件 Fit incident").small(),
+                            egui::Button::new(t("map.fit_incident")).small(),
                         )
                         .clicked()
                         && let Some(i) = incident
@@ -273,12 +274,12 @@ fn controls(ui: &mut egui::Ui, view: &mut MapView, picture: &Picture, rect: Rect
                 });
                 ui.horizontal(|ui| {
                     let s = &mut view.shown;
-                    ui.checkbox(&mut s.teams, "队伍");
-                    ui.checkbox(&mut s.incidents, "事件");
-                    ui.checkbox(&mut s.depots, "储备库");
-                    ui.checkbox(&mut s.hazards, "危险源");
-                    ui.checkbox(&mut s.shelters, "避难");
-                    ui.checkbox(&mut s.lines, "连线");
+                    ui.checkbox(&mut s.teams, t("layer.teams"));
+                    ui.checkbox(&mut s.incidents, t("layer.incidents"));
+                    ui.checkbox(&mut s.depots, t("layer.depots"));
+                    ui.checkbox(&mut s.hazards, t("layer.hazards"));
+                    ui.checkbox(&mut s.shelters, t("layer.shelters"));
+                    ui.checkbox(&mut s.lines, t("layer.lines"));
                 });
             });
     });

@@ -2,7 +2,8 @@
 //! recommendation, event feed. One system lays them out every frame.
 
 use crate::alerts::{AlertKind, Alerts, Audio};
-use crate::i18n::zh_en;
+use crate::i18n::{t, tf};
+
 use crate::map::{self, MapView};
 use crate::net::{Link, LinkStatus, Outbox};
 use crate::picture::{Clock, Picture, Selection};
@@ -121,6 +122,17 @@ pub fn layout(ctx: &egui::Context, s: Screen<'_>) {
                 workbench::toolbar(ui, workbench, outbox, now);
                 ui.separator();
                 sound_state(ui, alerts);
+                ui.separator();
+                // Run-time language switch (中文 first).
+                let lang = crate::i18n::lang();
+                for (l, label) in [
+                    (crate::i18n::Lang::Zh, "中文"),
+                    (crate::i18n::Lang::En, "EN"),
+                ] {
+                    if ui.selectable_label(lang == l, label).clicked() {
+                        crate::i18n::set_lang(l);
+                    }
+                }
             });
         }
         ui.add_space(2.0);
@@ -151,17 +163,16 @@ const CLOCK_BLOCK_WIDTH: f32 = 560.0;
 
 fn clock_and_shift(ui: &mut egui::Ui, p: &Picture, now: Timestamp) {
     ui.label(
-        RichText::new(format!("{} 北京时间", now.cst_string()))
+        RichText::new(tf("header.clock", &[&now.cst_string()]))
             .monospace()
             .size(17.0),
     );
     ui.separator();
     if let Some(shift) = p.state.roster.on_duty(now) {
         let officers: Vec<&str> = shift.officers.iter().map(|u| u.as_str()).collect();
-        ui.label(format!(
-            "带班领导 {} · 值班员 {}",
-            shift.leader,
-            officers.join("、")
+        ui.label(tf(
+            "header.shift",
+            &[shift.leader.as_str(), &officers.join("、")],
         ));
     }
 }
@@ -175,14 +186,14 @@ fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
         ui.separator();
         if p.drill {
             ui.label(
-                RichText::new(format!(" 演练 EXERCISE · {} ", p.realm))
+                RichText::new(tf("header.drill", &[&p.realm]))
                     .strong()
                     .background_color(theme::DRILL)
                     .color(Color32::BLACK),
             );
         } else {
             ui.label(
-                RichText::new(" 实战 LIVE ")
+                RichText::new(t("header.live"))
                     .strong()
                     .background_color(theme::OK)
                     .color(Color32::BLACK),
@@ -190,15 +201,15 @@ fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
         }
         realm_picker(ui, p, link);
         ui.separator();
-        ui.label(RichText::new(format!("数据源 {}", p.source)).color(theme::MUTED));
+        ui.label(RichText::new(tf("header.source", &[&p.source])).color(theme::MUTED));
         let (text, color) = match &link.status {
-            LinkStatus::Connecting => ("● 连接中 connecting".to_owned(), theme::MUTED),
-            LinkStatus::Connected { .. } => ("● 已连接 connected".to_owned(), theme::OK),
-            LinkStatus::Reconnecting => ("● 重连中 reconnecting".to_owned(), theme::DRILL),
-            LinkStatus::Failed(why) => (format!("● 连接失败 {why}"), theme::ALARM),
+            LinkStatus::Connecting => (t("link.connecting").to_owned(), theme::MUTED),
+            LinkStatus::Connected { .. } => (t("link.connected").to_owned(), theme::OK),
+            LinkStatus::Reconnecting => (t("link.reconnecting").to_owned(), theme::DRILL),
+            LinkStatus::Failed(why) => (tf("link.failed", &[why]), theme::ALARM),
         };
         ui.label(RichText::new(text).color(color));
-        ui.label(RichText::new(format!("序号 seq {}", p.last_seq)).color(theme::MUTED));
+        ui.label(RichText::new(tf("header.seq", &[&p.last_seq.to_string()])).color(theme::MUTED));
         // Clock and shift on the right when they fit; otherwise on a row
         // of their own, never over the link state.
         if ui.available_width() >= CLOCK_BLOCK_WIDTH {
@@ -262,11 +273,7 @@ fn obligation_label(o: &Obligation) -> String {
 fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: Timestamp) {
     ui.add_space(4.0);
     let queue = queue_order(&p.state);
-    ui.heading(format!(
-        "{}（{}）",
-        zh_en("事件队列", "Incidents"),
-        queue.len()
-    ));
+    ui.heading(format!("{}（{}）", t("panel.incidents"), queue.len()));
     ui.separator();
     let mut clicked = None;
     let more = queue.len().saturating_sub(QUEUE_SHOWN);
@@ -419,7 +426,7 @@ fn teams(
     if let Some(Selection::Incident(id)) = p.selected.clone()
         && let Some(inc) = p.state.incidents.get(&id)
     {
-        ui.heading(zh_en("推荐队伍", "Recommended"));
+        ui.heading(t("panel.recommended"));
         ui.label(RichText::new(&inc.title).color(theme::MUTED));
         ui.separator();
         for c in recommend(&p.state, &id, now).iter().take(3) {
@@ -440,8 +447,8 @@ fn teams(
         ui.separator();
     }
     ui.horizontal(|ui| {
-        ui.selectable_value(&mut wb.right, RightTab::Teams, zh_en("救援队伍", "Teams"));
-        ui.selectable_value(&mut wb.right, RightTab::Depots, zh_en("物资储备", "Depots"));
+        ui.selectable_value(&mut wb.right, RightTab::Teams, t("panel.teams"));
+        ui.selectable_value(&mut wb.right, RightTab::Depots, t("panel.depots"));
     });
     ui.separator();
     match wb.right {
@@ -460,21 +467,21 @@ fn roster(
     let f = &mut wb.roster;
     ui.horizontal_wrapped(|ui| {
         egui::ComboBox::from_id_salt("filter-kind")
-            .selected_text(f.kind.map_or("全部类型", TeamKind::zh))
+            .selected_text(f.kind.map_or(t("roster.all_kinds"), TeamKind::zh))
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut f.kind, None, "全部类型");
+                ui.selectable_value(&mut f.kind, None, t("roster.all_kinds"));
                 for k in TeamKind::ALL {
                     ui.selectable_value(&mut f.kind, Some(k), k.zh());
                 }
             });
         egui::ComboBox::from_id_salt("filter-status")
             .selected_text(match f.available {
-                None => "全部状态",
+                None => t("roster.all_status"),
                 Some(true) => "待命",
                 Some(false) => "执行任务/不可用",
             })
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut f.available, None, "全部状态");
+                ui.selectable_value(&mut f.available, None, t("roster.all_status"));
                 ui.selectable_value(&mut f.available, Some(true), "待命");
                 ui.selectable_value(&mut f.available, Some(false), "执行任务/不可用");
             });
@@ -488,10 +495,10 @@ fn roster(
             .selected_text(
                 f.jurisdiction
                     .as_ref()
-                    .map_or("全部属地".into(), |j| j.to_string()),
+                    .map_or(t("roster.all_places").into(), |j| j.to_string()),
             )
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut f.jurisdiction, None, "全部属地");
+                ui.selectable_value(&mut f.jurisdiction, None, t("roster.all_places"));
                 for j in places {
                     let label = j.to_string();
                     ui.selectable_value(&mut f.jurisdiction, Some(j), label);
@@ -541,7 +548,10 @@ fn roster(
                                 .strong(),
                         )
                         .on_hover_text(format!("{} 请求", sr.at.cst_hm()));
-                        if ui.small_button("已支援").clicked() {
+                        if ui
+                            .small_button(crate::i18n::t("roster.support_met"))
+                            .clicked()
+                        {
                             outbox.send(
                                 format!("解除 {} 支援请求", t.name),
                                 domain::Command::RequestSupport {
@@ -608,7 +618,7 @@ fn depots(ui: &mut egui::Ui, p: &Picture) {
 
 fn event_feed(ui: &mut egui::Ui, p: &Picture) {
     ui.add_space(4.0);
-    ui.label(RichText::new(zh_en("动态", "Activity")).strong());
+    ui.label(RichText::new(t("panel.activity")).strong());
     egui::ScrollArea::vertical()
         .stick_to_bottom(true)
         .auto_shrink(false)
@@ -659,7 +669,7 @@ fn alert_banner(ui: &mut egui::Ui, alerts: &mut Alerts) {
                     );
                     ui.label(RichText::new(&a.text).color(Color32::WHITE).size(15.0));
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        if ui.button("确认 Ack").clicked() {
+                        if ui.button(t("alerts.ack")).clicked() {
                             acked.push(a.key.clone());
                         }
                     });
@@ -673,7 +683,7 @@ fn alert_banner(ui: &mut egui::Ui, alerts: &mut Alerts) {
                 RichText::new(format!("另有 {} 条告警", alerts.open.len() - 4)).color(theme::MUTED),
             );
         }
-        if ui.small_button("全部确认").clicked() {
+        if ui.small_button(t("alerts.ack_all")).clicked() {
             acked.extend(alerts.open.iter().map(|a| a.key.clone()));
         }
     });
@@ -685,9 +695,9 @@ fn alert_banner(ui: &mut egui::Ui, alerts: &mut Alerts) {
 /// The mute switch and whether sound works at all, always visible.
 fn sound_state(ui: &mut egui::Ui, alerts: &mut Alerts) {
     let label = match (alerts.muted, alerts.audio()) {
-        (true, _) => RichText::new("已静音 muted").color(theme::DRILL).strong(),
-        (false, Audio::Unavailable) => RichText::new("无音频设备 no sound").color(theme::MUTED),
-        (false, _) => RichText::new("声音提示 开").color(theme::MUTED),
+        (true, _) => RichText::new(t("sound.muted")).color(theme::DRILL).strong(),
+        (false, Audio::Unavailable) => RichText::new(t("sound.none")).color(theme::MUTED),
+        (false, _) => RichText::new(t("sound.on")).color(theme::MUTED),
     };
     if ui.selectable_label(alerts.muted, label).clicked() {
         alerts.muted = !alerts.muted;
@@ -703,15 +713,12 @@ fn realm_picker(ui: &mut egui::Ui, p: &Picture, link: &Link) {
     let mut chosen = None;
     egui::ComboBox::from_id_salt("realm")
         .selected_text(if p.drill {
-            "切换/离开演练"
+            t("realm.switch")
         } else {
-            "加入演练 Join drill"
+            t("realm.join")
         })
         .show_ui(ui, |ui| {
-            if ui
-                .selectable_label(!p.drill, "实战 live（离开演练）")
-                .clicked()
-            {
+            if ui.selectable_label(!p.drill, t("realm.leave")).clicked() {
                 chosen = Some(protocol::RealmId::live());
             }
             for r in drills {

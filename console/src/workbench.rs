@@ -7,6 +7,7 @@
 use crate::forms::{
     self, Addressees, CallForm, FormError, IntakeForm, ReportForm, SupplyForm, new_id,
 };
+use crate::i18n::{t, tf};
 use crate::net::Outbox;
 use crate::picture::{Picture, Selection};
 use crate::theme;
@@ -232,23 +233,23 @@ impl Workbench {
 pub fn toolbar(ui: &mut egui::Ui, wb: &mut Workbench, outbox: &mut Outbox, now: Timestamp) {
     ui.horizontal(|ui| {
         if ui
-            .button(RichText::new("+ 接报登记 New incident").strong())
+            .button(RichText::new(t("toolbar.intake")).strong())
             .clicked()
         {
             wb.intake = Some(IntakeForm::new(now, None));
             wb.intake_error = None;
         }
-        if ui.button("一呼百应 / 拉动 Broadcast").clicked() {
+        if ui.button(t("toolbar.calls")).clicked() {
             wb.call = Some(CallForm {
                 kind: CallKind::RollCall,
                 to: Addressees::All,
                 message: String::new(),
             });
         }
-        if ui.button("交接班 Handover").clicked() {
+        if ui.button(t("toolbar.handover")).clicked() {
             wb.handover = Some((String::new(), String::new()));
         }
-        if ui.button("时效统计 Intervals").clicked() {
+        if ui.button(t("toolbar.metrics")).clicked() {
             wb.metrics = !wb.metrics;
         }
         ui.separator();
@@ -259,15 +260,15 @@ pub fn toolbar(ui: &mut egui::Ui, wb: &mut Workbench, outbox: &mut Outbox, now: 
 fn sign_in(ui: &mut egui::Ui, outbox: &mut Outbox) {
     match outbox.me().cloned() {
         None => {
-            ui.label(RichText::new("未登录 signing in…").color(theme::MUTED));
+            ui.label(RichText::new(t("user.signing_in")).color(theme::MUTED));
         }
         Some((user, role)) if outbox.accounts.len() == 1 => {
-            ui.label(format!("当前用户 {user}（{}）", role.zh()));
+            ui.label(tf("user.current", &[&user, role.zh()]));
         }
         Some((user, role)) => {
             let mut current = outbox.current;
             egui::ComboBox::from_id_salt("account")
-                .selected_text(format!("当前用户 {user}（{}）", role.zh()))
+                .selected_text(tf("user.current", &[&user, role.zh()]))
                 .show_ui(ui, |ui| {
                     for (i, (u, r)) in outbox.accounts.iter().enumerate() {
                         ui.selectable_value(&mut current, i, format!("{u}（{}）", r.zh()));
@@ -356,7 +357,7 @@ pub fn intake_window(
     };
     let mut open = true;
     let mut submit = false;
-    egui::Window::new("接报登记 New incident")
+    egui::Window::new(t("intake.title"))
         .id(egui::Id::new("intake"))
         .open(&mut open)
         .default_pos([400.0, 90.0])
@@ -372,7 +373,7 @@ pub fn intake_window(
                         &mut form.title,
                         "如：德惠市某化工厂液氨泄漏",
                     );
-                    ui.label("接报来源");
+                    ui.label(t("intake.source"));
                     egui::ComboBox::from_id_salt("source")
                         .selected_text(forms::source_zh(form.source))
                         .show_ui(ui, |ui| {
@@ -381,16 +382,16 @@ pub fn intake_window(
                             }
                         });
                     ui.end_row();
-                    ui.label("事件类别");
+                    ui.label(t("intake.sector"));
                     egui::ComboBox::from_id_salt("sector")
-                        .selected_text(form.sector.map_or("请选择", Sector::zh))
+                        .selected_text(form.sector.map_or(t("common.choose"), Sector::zh))
                         .show_ui(ui, |ui| {
                             for s in Sector::ALL {
                                 ui.selectable_value(&mut form.sector, Some(s), s.zh());
                             }
                         });
                     ui.end_row();
-                    ui.label("位置 (WGS-84)");
+                    ui.label(t("intake.position"));
                     ui.horizontal(|ui| {
                         let lat =
                             ui.add(egui::TextEdit::singleline(&mut form.lat).desired_width(80.0));
@@ -401,25 +402,29 @@ pub fn intake_window(
                         let l = ui.label("°E");
                         lon.labelled_by(l.id);
                         let pick = if wb.picking {
-                            "点击地图…"
+                            t("intake.picking")
                         } else {
-                            "在地图上点选"
+                            t("intake.pick")
                         };
                         if ui.selectable_label(wb.picking, pick).clicked() {
                             wb.picking = !wb.picking;
                         }
                     });
                     ui.end_row();
-                    ui.label("属地");
+                    ui.label(t("intake.jurisdiction"));
                     let auto = form.resolved_jurisdiction(state);
                     egui::ComboBox::from_id_salt("jurisdiction")
                         .selected_text(match (&form.jurisdiction, &auto) {
                             (Some(j), _) => j.to_string(),
                             (None, Some(j)) => format!("{j}（按位置）"),
-                            (None, None) => "按位置自动".into(),
+                            (None, None) => t("intake.auto_jurisdiction").into(),
                         })
                         .show_ui(ui, |ui| {
-                            ui.selectable_value(&mut form.jurisdiction, None, "按位置自动");
+                            ui.selectable_value(
+                                &mut form.jurisdiction,
+                                None,
+                                t("intake.auto_jurisdiction"),
+                            );
                             for j in known_jurisdictions(state) {
                                 let label = j.to_string();
                                 ui.selectable_value(&mut form.jurisdiction, Some(j), label);
@@ -432,7 +437,7 @@ pub fn intake_window(
                     field_row(ui, "发生时间", &mut form.occurred, "YYYY-MM-DD HH:MM");
                     field_row(ui, "报告人", &mut form.caller, "姓名/单位");
                     field_row(ui, "回拨电话", &mut form.callback, "");
-                    ui.label("伤亡（人）");
+                    ui.label(t("intake.casualties"));
                     ui.horizontal(|ui| {
                         for (label, v) in [
                             ("死亡", &mut form.deaths),
@@ -446,7 +451,7 @@ pub fn intake_window(
                     });
                     ui.end_row();
                     field_row(ui, "直接经济损失（万元）", &mut form.loss_wan, "估算");
-                    ui.label("事故等级");
+                    ui.label(t("intake.grade"));
                     match form.live_grade(state) {
                         Ok(g) => ui.label(
                             RichText::new(format!(" {} ", g.zh()))
@@ -457,14 +462,14 @@ pub fn intake_window(
                         Err(e) => ui.label(RichText::new(e.to_string()).color(theme::ALARM)),
                     };
                     ui.end_row();
-                    ui.label("建议响应级别");
+                    ui.label(t("intake.suggested_level"));
                     level_combo(ui, "suggested", &mut form.suggested_level);
                     ui.end_row();
-                    ui.label("预警颜色");
+                    ui.label(t("intake.warning"));
                     egui::ComboBox::from_id_salt("warning")
-                        .selected_text(form.warning.map_or("无", |w| w.zh()))
+                        .selected_text(form.warning.map_or(t("common.none"), |w| w.zh()))
                         .show_ui(ui, |ui| {
-                            ui.selectable_value(&mut form.warning, None, "无");
+                            ui.selectable_value(&mut form.warning, None, t("common.none"));
                             for c in forms::COLOURS {
                                 ui.selectable_value(&mut form.warning, Some(c), c.zh());
                             }
@@ -474,7 +479,7 @@ pub fn intake_window(
             error_line(ui, &wb.intake_error);
             ui.horizontal(|ui| {
                 submit = ui
-                    .button(RichText::new("登记并上屏 Record").strong())
+                    .button(RichText::new(t("intake.record")).strong())
                     .clicked();
             });
         });
@@ -510,9 +515,9 @@ fn known_jurisdictions(state: &State) -> Vec<domain::JurisdictionId> {
 
 fn level_combo(ui: &mut egui::Ui, salt: &str, level: &mut Option<domain::ResponseLevel>) {
     egui::ComboBox::from_id_salt(salt)
-        .selected_text(level.map_or("无", |l| l.zh()))
+        .selected_text(level.map_or(t("common.none"), |l| l.zh()))
         .show_ui(ui, |ui| {
-            ui.selectable_value(level, None, "无");
+            ui.selectable_value(level, None, t("common.none"));
             for l in forms::LEVELS {
                 ui.selectable_value(level, Some(l), l.zh());
             }
@@ -542,7 +547,7 @@ pub fn incident_window(
         return;
     };
     let mut open = true;
-    egui::Window::new(format!("事件处置 · {}", inc.title))
+    egui::Window::new(tf("incident.title", &[&inc.title]))
         .id(egui::Id::new("incident"))
         .open(&mut open)
         .default_pos([400.0, 100.0])
@@ -567,11 +572,11 @@ pub fn incident_window(
             });
             ui.horizontal(|ui| {
                 for (tab, label) in [
-                    (Tab::Dispatch, "派遣"),
-                    (Tab::Orders, "指令跟踪"),
-                    (Tab::Supplies, "物资调用"),
-                    (Tab::Reports, "信息报送"),
-                    (Tab::Assess, "研判与响应"),
+                    (Tab::Dispatch, t("tab.dispatch")),
+                    (Tab::Orders, t("tab.orders")),
+                    (Tab::Supplies, t("tab.supplies")),
+                    (Tab::Reports, t("tab.reports")),
+                    (Tab::Assess, t("tab.assess")),
                 ] {
                     ui.selectable_value(&mut wb.tab, tab, label);
                 }
@@ -612,10 +617,10 @@ pub fn dispatch_tab(
         .num_columns(5)
         .show(ui, |ui| {
             ui.label("");
-            ui.label(RichText::new("推荐").strong());
-            ui.label(RichText::new("预计到达").strong());
-            ui.label(RichText::new("定位").strong());
-            ui.label(RichText::new("理由").strong());
+            ui.label(RichText::new(t("dispatch.candidate")).strong());
+            ui.label(RichText::new(t("dispatch.eta")).strong());
+            ui.label(RichText::new(t("dispatch.fix")).strong());
+            ui.label(RichText::new(t("dispatch.reasons")).strong());
             ui.end_row();
             for c in candidates.iter().take(10) {
                 let mut ticked = wb.chosen.contains(&c.team);
@@ -646,10 +651,10 @@ pub fn dispatch_tab(
             }
         });
     ui.add_space(6.0);
-    let l = ui.label("指令内容");
+    let l = ui.label(t("dispatch.note"));
     ui.add(
         egui::TextEdit::multiline(&mut wb.note)
-            .hint_text("如：携带堵漏器材，从园区东门进入，到场后向现场指挥部报到")
+            .hint_text(t("dispatch.note_hint"))
             .desired_rows(2)
             .desired_width(f32::INFINITY),
     )
@@ -657,13 +662,13 @@ pub fn dispatch_tab(
     let n = wb.chosen.len();
     let issue = ui.add_enabled(
         n > 0,
-        egui::Button::new(RichText::new(format!("下达调度指令（{n} 支）")).strong()),
+        egui::Button::new(RichText::new(tf("dispatch.issue", &[&n.to_string()])).strong()),
     );
     if issue.clicked() {
         wb.error = None;
         if wb.note.trim().is_empty() {
             wb.error = Some(FormError {
-                field: "指令内容",
+                field: t("dispatch.note"),
                 message: "不能为空".into(),
             });
             return;
@@ -735,16 +740,16 @@ fn orders_tab(
         }
         let steps: Vec<(&str, OrderStep)> = match o.status {
             OrderStatus::Issued | OrderStatus::Delivered | OrderStatus::TimedOut => {
-                vec![("代登记确认", OrderStep::Acknowledged)]
+                vec![(t("orders.ack"), OrderStep::Acknowledged)]
             }
-            OrderStatus::Acknowledged => vec![("出动", OrderStep::EnRoute)],
-            OrderStatus::EnRoute => vec![("到场", OrderStep::OnScene)],
-            OrderStatus::OnScene => vec![("解除任务", OrderStep::Released)],
+            OrderStatus::Acknowledged => vec![(t("orders.en_route"), OrderStep::EnRoute)],
+            OrderStatus::EnRoute => vec![(t("orders.on_scene"), OrderStep::OnScene)],
+            OrderStatus::OnScene => vec![(t("orders.release"), OrderStep::Released)],
             OrderStatus::Released => vec![
-                ("返回途中", OrderStep::Returning),
-                ("归队待命", OrderStep::Available),
+                (t("orders.returning"), OrderStep::Returning),
+                (t("orders.available"), OrderStep::Available),
             ],
-            OrderStatus::Returning => vec![("归队待命", OrderStep::Available)],
+            OrderStatus::Returning => vec![(t("orders.available"), OrderStep::Available)],
             _ => vec![],
         };
         if matches!(o.status, OrderStatus::EnRoute | OrderStatus::OnScene) {
@@ -752,10 +757,10 @@ fn orders_tab(
                 let what = wb.needs.entry(oid.clone()).or_default();
                 ui.add(
                     egui::TextEdit::singleline(what)
-                        .hint_text("支援需求（如：照明车、排烟机）")
+                        .hint_text(t("orders.support_hint"))
                         .desired_width(200.0),
                 );
-                if ui.button("登记请求支援").clicked() {
+                if ui.button(t("orders.support")).clicked() {
                     let cmd = Command::RequestSupport {
                         team: o.team.clone(),
                         what: Some(what.trim().to_owned()),
@@ -792,7 +797,7 @@ fn orders_tab(
                 let reason = wb.reasons.entry(oid.clone()).or_default();
                 ui.add(
                     egui::TextEdit::singleline(reason)
-                        .hint_text("拒绝/撤销理由")
+                        .hint_text(t("orders.reason_hint"))
                         .desired_width(140.0),
                 );
                 let reason = reason.trim().to_owned();
@@ -815,17 +820,17 @@ fn orders_tab(
                     )
                     .err();
                 };
-                if can_refuse && ui.button("登记拒绝").clicked() {
+                if can_refuse && ui.button(t("orders.refused")).clicked() {
                     act(
-                        "登记拒绝",
+                        t("orders.refused"),
                         OrderStep::Refused {
                             reason: reason.clone(),
                         },
                     );
                 }
-                if can_cancel && ui.button("撤销指令").clicked() {
+                if can_cancel && ui.button(t("orders.cancel")).clicked() {
                     act(
-                        "撤销指令",
+                        t("orders.cancel"),
                         OrderStep::Cancelled {
                             reason: reason.clone(),
                         },
@@ -894,7 +899,7 @@ fn supplies_tab(
                     ui.label(format!("{}（{:.1} km）", d.name, p.distance_m / 1000.0));
                     if p.short.is_empty() {
                         ui.label(RichText::new("可满足").color(theme::OK));
-                        if ui.button("预留").clicked() {
+                        if ui.button(t("supplies.reserve")).clicked() {
                             let cmd = Command::ReserveSupplies {
                                 reservation: domain::ReservationId::new(wb.id("RES", now)),
                                 incident: id.clone(),
@@ -973,7 +978,7 @@ fn supplies_tab(
                     .labelled_by(l.id);
                     ui.label(unit);
                 }
-                if ui.button("核销（其余计为消耗）").clicked() {
+                if ui.button(t("supplies.settle")).clicked() {
                     let mut returned = BTreeMap::new();
                     let mut bad = None;
                     for (item, q) in typed.iter() {
@@ -1007,7 +1012,8 @@ fn supplies_tab(
                     };
                 }
             }
-            if r.status == ReservationStatus::Reserved && ui.button("取消预留").clicked() {
+            if r.status == ReservationStatus::Reserved && ui.button(t("supplies.cancel")).clicked()
+            {
                 let cmd = Command::CancelReservation {
                     reservation: r.id.clone(),
                     reason: "值班员取消：不再需要".into(),
@@ -1106,8 +1112,8 @@ fn reports_tab(
             r.filed_at.cst_hm(),
             r.kind.zh(),
             match r.channel {
-                ReportChannel::Phone => "电话",
-                ReportChannel::Written => "书面",
+                ReportChannel::Phone => t("report.phone"),
+                ReportChannel::Written => t("report.written"),
             },
             r.to_level.zh(),
             r.by
@@ -1133,12 +1139,16 @@ fn reports_tab(
             });
         egui::ComboBox::from_id_salt("report-channel")
             .selected_text(match form.channel {
-                ReportChannel::Phone => "电话",
-                ReportChannel::Written => "书面",
+                ReportChannel::Phone => t("report.phone"),
+                ReportChannel::Written => t("report.written"),
             })
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut form.channel, ReportChannel::Phone, "电话");
-                ui.selectable_value(&mut form.channel, ReportChannel::Written, "书面");
+                ui.selectable_value(&mut form.channel, ReportChannel::Phone, t("report.phone"));
+                ui.selectable_value(
+                    &mut form.channel,
+                    ReportChannel::Written,
+                    t("report.written"),
+                );
             });
         egui::ComboBox::from_id_salt("report-level")
             .selected_text(form.to_level.zh())
@@ -1177,7 +1187,7 @@ fn reports_tab(
             }
         });
     if ui
-        .button(RichText::new("记录报送 File report").strong())
+        .button(RichText::new(t("report.file")).strong())
         .clicked()
     {
         match form.build(id.clone()) {
@@ -1232,7 +1242,7 @@ fn assess_tab(
     probe.loss_wan = wb.figures[3].clone();
     ui.horizontal(|ui| match probe.live_grade(state) {
         Ok(g) => {
-            ui.label("更新后等级");
+            ui.label(t("assess.new_grade"));
             ui.label(
                 RichText::new(format!(" {} ", g.zh()))
                     .background_color(theme::grade(g))
@@ -1241,7 +1251,7 @@ fn assess_tab(
             if g != inc.grade {
                 ui.label(RichText::new("等级将变化，报送时限随之调整").color(theme::ALARM));
             }
-            if ui.button("更新伤亡").clicked() {
+            if ui.button(t("assess.update")).clicked() {
                 let cmd = probe.casualties().and_then(|c: Casualties| {
                     Ok(Command::UpdateCasualties {
                         incident: id.clone(),
@@ -1249,7 +1259,9 @@ fn assess_tab(
                         direct_loss_yuan: probe.loss_yuan()?,
                     })
                 });
-                wb.error = cmd.and_then(|c| send(outbox, "更新伤亡".into(), c)).err();
+                wb.error = cmd
+                    .and_then(|c| send(outbox, t("assess.update").into(), c))
+                    .err();
             }
         }
         Err(e) => {
@@ -1275,12 +1287,12 @@ fn assess_tab(
                 wb.error = send(outbox, format!("发布{}", c.zh()), cmd).err();
             }
         }
-        if inc.warning.is_some() && ui.button("解除预警").clicked() {
+        if inc.warning.is_some() && ui.button(t("warning.lift")).clicked() {
             let cmd = Command::SetWarning {
                 incident: id.clone(),
                 colour: None,
             };
-            wb.error = send(outbox, "解除预警".into(), cmd).err();
+            wb.error = send(outbox, t("warning.lift").into(), cmd).err();
         }
     });
     ui.separator();
@@ -1298,16 +1310,16 @@ fn assess_tab(
     }
     let (level, detail, hours) = &mut wb.response;
     ui.horizontal(|ui| {
-        ui.label("级别");
+        ui.label(t("response.level"));
         level_combo(ui, "response-level", level);
-        ui.label("预计时长（小时）");
+        ui.label(t("response.hours"));
         ui.add(egui::TextEdit::singleline(hours).desired_width(40.0));
     });
     egui::Grid::new("response").num_columns(2).show(ui, |ui| {
-        ui.label("响应事项");
+        ui.label(t("response.matters"));
         ui.add(egui::TextEdit::singleline(&mut detail.matters).desired_width(360.0));
         ui.end_row();
-        ui.label("响应措施");
+        ui.label(t("response.measures"));
         ui.add(
             egui::TextEdit::multiline(&mut detail.measures)
                 .desired_rows(2)
@@ -1335,7 +1347,7 @@ fn assess_tab(
             let cmd = parsed.and_then(|h| {
                 if detail.matters.trim().is_empty() {
                     return Err(FormError {
-                        field: "响应事项",
+                        field: t("response.matters"),
                         message: "不能为空".into(),
                     });
                 }
@@ -1351,13 +1363,13 @@ fn assess_tab(
             let what = format!("{label} {}", level.map_or("", |l| l.zh()));
             wb.error = cmd.and_then(|c| send(outbox, what, c)).err();
         }
-        if inc.response_level.is_some() && ui.button("终止响应").clicked() {
+        if inc.response_level.is_some() && ui.button(t("response.lift")).clicked() {
             let cmd = Command::SetResponseLevel {
                 incident: id.clone(),
                 level: None,
                 detail: ResponseDetail::default(),
             };
-            wb.error = send(outbox, "终止响应".into(), cmd).err();
+            wb.error = send(outbox, t("response.lift").into(), cmd).err();
         }
     });
     ui.separator();
@@ -1365,11 +1377,11 @@ fn assess_tab(
         ui.label(RichText::new("结案").strong());
         ui.add(
             egui::TextEdit::multiline(&mut wb.closing)
-                .hint_text("处置结果摘要")
+                .hint_text(t("assess.closing_hint"))
                 .desired_rows(2)
                 .desired_width(f32::INFINITY),
         );
-        if ui.button("结案 Close").clicked() {
+        if ui.button(t("assess.close")).clicked() {
             if wb.closing.trim().is_empty() {
                 wb.error = Some(FormError {
                     field: "结案摘要",
@@ -1398,20 +1410,20 @@ fn call_window(
     };
     let mut open = true;
     let mut error = None;
-    egui::Window::new("一呼百应 / 拉动 Broadcast & roll call")
+    egui::Window::new(t("calls.title"))
         .id(egui::Id::new("calls"))
         .open(&mut open)
         .default_pos([460.0, 140.0])
         .default_size([520.0, 480.0])
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
-                ui.selectable_value(&mut form.kind, CallKind::RollCall, "拉动点名（须应答）");
-                ui.selectable_value(&mut form.kind, CallKind::Broadcast, "一呼百应（广播）");
+                ui.selectable_value(&mut form.kind, CallKind::RollCall, t("calls.roll_call"));
+                ui.selectable_value(&mut form.kind, CallKind::Broadcast, t("calls.broadcast"));
             });
             ui.horizontal(|ui| {
-                ui.label("对象");
+                ui.label(t("calls.to"));
                 let label = match &form.to {
-                    Addressees::All => "全部在勤队伍".to_owned(),
+                    Addressees::All => t("calls.all_teams").to_owned(),
                     Addressees::Kind(k) => k.zh().to_owned(),
                     Addressees::Jurisdiction(j) => j.to_string(),
                     Addressees::Picked(s) => format!("手选 {} 支", s.len()),
@@ -1419,7 +1431,7 @@ fn call_window(
                 egui::ComboBox::from_id_salt("call-to")
                     .selected_text(label)
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut form.to, Addressees::All, "全部在勤队伍");
+                        ui.selectable_value(&mut form.to, Addressees::All, t("calls.all_teams"));
                         for k in TeamKind::ALL {
                             ui.selectable_value(&mut form.to, Addressees::Kind(k), k.zh());
                         }
@@ -1427,7 +1439,7 @@ fn call_window(
                             let label = j.to_string();
                             ui.selectable_value(&mut form.to, Addressees::Jurisdiction(j), label);
                         }
-                        if ui.selectable_label(false, "手选…").clicked() {
+                        if ui.selectable_label(false, t("calls.pick")).clicked() {
                             form.to = Addressees::Picked(BTreeSet::new());
                         }
                     });
@@ -1453,11 +1465,11 @@ fn call_window(
             ui.label(RichText::new(format!("将发往 {} 支队伍", teams.len())).color(theme::MUTED));
             ui.add(
                 egui::TextEdit::multiline(&mut form.message)
-                    .hint_text("如：周通信测试，请各队收到后应答")
+                    .hint_text(t("calls.message_hint"))
                     .desired_rows(2)
                     .desired_width(f32::INFINITY),
             );
-            if ui.button(RichText::new("发送 Send").strong()).clicked() {
+            if ui.button(RichText::new(t("calls.send")).strong()).clicked() {
                 let id = domain::CallId::new(wb.id("CALL", now));
                 match form.build(id, state) {
                     Ok(cmd) => {
@@ -1547,7 +1559,7 @@ fn call_result(
                 ui.label(team_name(state, t));
             }
         }
-        if open && ui.small_button("结束并存档").clicked() {
+        if open && ui.small_button(t("calls.close")).clicked() {
             outbox.send(
                 format!("结束{}", c.kind.zh()),
                 Command::CloseCall { call: c.id.clone() },
@@ -1577,7 +1589,7 @@ fn handover_window(
     }
     let mut open = true;
     let mut form = wb.handover.take().unwrap_or_default();
-    egui::Window::new("交接班 Shift handover")
+    egui::Window::new(t("handover.title"))
         .id(egui::Id::new("handover"))
         .open(&mut open)
         .default_pos([480.0, 160.0])
@@ -1594,7 +1606,7 @@ fn handover_window(
                     ui.label(format!("交班说明：{}", h.notes));
                 }
                 if ui
-                    .button(RichText::new("确认接班 Accept").strong())
+                    .button(RichText::new(t("handover.accept")).strong())
                     .clicked()
                 {
                     wb.error = send(
@@ -1611,7 +1623,7 @@ fn handover_window(
             ui.label(RichText::new("本班交班摘要（按当前日志生成）").strong());
             summary_view(ui, state, &handover_summary(state, now));
             ui.horizontal(|ui| {
-                ui.label("接班人");
+                ui.label(t("handover.to"));
                 ui.add(egui::TextEdit::singleline(&mut form.0).desired_width(120.0));
                 let next: Vec<String> = outbox
                     .accounts
@@ -1627,17 +1639,17 @@ fn handover_window(
             });
             ui.add(
                 egui::TextEdit::multiline(&mut form.1)
-                    .hint_text("交班说明：需关注的事项、领导指示、待办")
+                    .hint_text(t("handover.notes_hint"))
                     .desired_rows(3)
                     .desired_width(f32::INFINITY),
             );
             if ui
-                .button(RichText::new("交班 Hand over").strong())
+                .button(RichText::new(t("handover.give")).strong())
                 .clicked()
             {
                 if form.0.trim().is_empty() {
                     wb.error = Some(FormError {
-                        field: "接班人",
+                        field: t("handover.to"),
                         message: "不能为空".into(),
                     });
                 } else {
@@ -1709,7 +1721,7 @@ fn metrics_window(ctx: &egui::Context, wb: &mut Workbench, state: &State) {
     }
     let all = samples(state);
     let mut open = true;
-    egui::Window::new("时效统计 Interval metrics")
+    egui::Window::new(t("metrics.title"))
         .id(egui::Id::new("metrics"))
         .open(&mut open)
         .default_pos([500.0, 180.0])
@@ -1879,11 +1891,11 @@ mod tests {
                 .type_text(text);
             h.run();
         }
-        h.get_by_value("请选择").click();
+        h.get_by_value(t("common.choose")).click();
         h.run();
         h.get_by_label(Sector::Fire.zh()).click();
         h.run();
-        h.get_by_label("登记并上屏 Record").click();
+        h.get_by_label(t("intake.record")).click();
         h.run();
         assert!(
             h.query_all_by_label_contains("「死亡」不能为负数")
@@ -1897,7 +1909,7 @@ mod tests {
         }
         h.run();
         assert!(h.query_by_label(" 重大 ").is_some(), "ten deaths show 重大");
-        h.get_by_label("登记并上屏 Record").click();
+        h.get_by_label(t("intake.record")).click();
         h.run();
         let cmds = sent(&mut rx);
         let [Command::OpenIncident(intake)] = cmds.as_slice() else {
@@ -1931,13 +1943,13 @@ mod tests {
             .expect("a candidate to tick")
             .click();
         h.run();
-        h.get_by_role_and_label(A11y::MultilineTextInput, "指令内容")
+        h.get_by_role_and_label(A11y::MultilineTextInput, t("dispatch.note"))
             .focus();
         h.run();
-        h.get_by_role_and_label(A11y::MultilineTextInput, "指令内容")
+        h.get_by_role_and_label(A11y::MultilineTextInput, t("dispatch.note"))
             .type_text("携带泡沫和堵漏器材，从长德隧道南口进入");
         h.run();
-        h.get_by_label("下达调度指令（1 支）").click();
+        h.get_by_label(&tf("dispatch.issue", &["1"])).click();
         h.run();
         let cmds = sent(&mut rx);
         let [
@@ -1973,7 +1985,7 @@ mod tests {
             line.1 = "1".into();
         }
         h.run();
-        h.get_all_by_label("预留")
+        h.get_all_by_label(t("supplies.reserve"))
             .next()
             .expect("a depot proposed")
             .click();
@@ -2018,7 +2030,7 @@ mod tests {
             .expect("a candidate")
             .click();
         h.run();
-        h.get_by_label("下达调度指令（1 支）").click();
+        h.get_by_label(&tf("dispatch.issue", &["1"])).click();
         h.run();
         assert!(sent(&mut rx).is_empty());
         assert!(h.query_by_label_contains("观察员无权执行").is_some());
