@@ -3,6 +3,7 @@
 //! `main` is the table of contents: one plugin per concern.
 
 mod alerts;
+mod basemap;
 mod bench;
 mod demo;
 mod drill;
@@ -31,9 +32,17 @@ struct Cli {
     /// Interface language: zh (简体中文, default) or en.
     #[arg(long, global = true, default_value = "zh")]
     lang: String,
+    /// Basemap: a directory of z/x/y PNG tiles, a .pmtiles file, or an
+    /// http(s) URL template of your own tile server. Default: the offline
+    /// tiles in assets/basemap.
+    #[arg(long, global = true)]
+    tiles: Option<basemap::TileSpec>,
+    /// The basemap is in GCJ-02 (most Chinese web maps): shift positions.
+    #[arg(long, global = true)]
+    gcj02: bool,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 enum Mode {
     /// Start an embedded relay, play the demo night (长春/德惠) into it and
     /// open the console on it.
@@ -121,7 +130,7 @@ fn main() -> AppExit {
     });
     let mut start_view = workbench::StartView::Map;
     let on_wall;
-    let (source, screenshot, label, device) = match cli.mode {
+    let (source, screenshot, label, device) = match cli.mode.clone() {
         Mode::Bench { frames } => {
             bench::run(frames);
             return AppExit::Success;
@@ -193,7 +202,10 @@ fn main() -> AppExit {
         theme::ThemePlugin,
         picture::PicturePlugin { source: label },
         net::NetPlugin { source },
-        map::MapPlugin,
+        map::MapPlugin {
+            tiles: cli.tiles.clone(),
+            gcj02: cli.gcj02,
+        },
         panels::PanelsPlugin,
         workbench::WorkbenchPlugin { device },
         alerts::AlertsPlugin,

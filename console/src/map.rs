@@ -11,12 +11,25 @@ use domain::time::{Millis, human_duration};
 use domain::{GeoPoint, IncidentStatus, State, Team, Timestamp};
 use walkers::{Map, MapMemory, Position, Projector, lat_lon};
 
-/// Holds the map's view (centre, zoom) between frames.
-pub struct MapPlugin;
+/// Holds the map's view (centre, zoom) between frames, and its basemap.
+pub struct MapPlugin {
+    /// Basemap source; `None` uses the shipped offline tiles if present.
+    pub tiles: Option<crate::basemap::TileSpec>,
+    /// The source is in GCJ-02: shift WGS-84 positions onto it.
+    pub gcj02: bool,
+}
 
 impl Plugin for MapPlugin {
     fn build(&self, app: &mut App) {
-        app.insert_resource(MapView::default());
+        let spec = self
+            .tiles
+            .clone()
+            .or_else(|| crate::basemap::shipped().map(crate::basemap::TileSpec::Dir));
+        app.insert_resource(MapView {
+            tile_spec: spec,
+            gcj02: self.gcj02,
+            ..MapView::default()
+        });
     }
 }
 
@@ -30,6 +43,12 @@ pub struct MapView {
     pub picked: Option<GeoPoint>,
     /// Which layers are drawn.
     pub shown: Shown,
+    /// Where the basemap comes from.
+    pub tile_spec: Option<crate::basemap::TileSpec>,
+    /// The basemap, opened on first draw (it needs egui's context).
+    tiles: Option<std::sync::Mutex<Box<dyn walkers::Tiles + Send>>>,
+    /// The basemap is in GCJ-02.
+    pub gcj02: bool,
 }
 
 /// Layer switches (图层).
@@ -72,6 +91,9 @@ impl Default for MapView {
             home: lat_lon(44.20, 125.52),
             picked: None,
             shown: Shown::default(),
+            tile_spec: None,
+            tiles: None,
+            gcj02: false,
         }
     }
 }
@@ -79,7 +101,7 @@ impl Default for MapView {
 impl MapView {
     /// Centres the map on a point.
     pub fn center_on(&mut self, p: GeoPoint) {
-        self.memory.center_at(pos(p));
+        self.memory.center_at(pos(p, self.gcj02));
     }
 
     /// Centres on `points` and zooms so that all fit in `size` pixels.
@@ -113,8 +135,24 @@ pub fn fit_zoom(s: f64, n: f64, w: f64, e: f64, size: Vec2) -> f64 {
     zx.min(zy).clamp(3.0, 16.0)
 }
 
-fn pos(p: GeoPoint) -> Position {
-    lat_lon(p.lat, p.lon)
+/// A WGS-84 position on the basemap (shifted when the basemap is GCJ-02).
+fn pos(p: GeoPoint, gcj02: bool) -> Position {
+    if gcj02 {
+        let (lat, lon) = crate::basemap::gcj02_from_wgs84(p.lat, p.lon);
+        lat_lon(lat, lon)
+    } else {
+        lat_lon(p.lat, p.lon)
+    }
+}
+
+/// Back from the basemap to WGS-84 (the shift varies slowly, so one
+/// correction step is within a metre).
+fn unpos(p: Position, gcj02: bool) -> GeoPoint {
+    if !gcj02 {
+        return GeoPoint::new(p.y(), p.x());
+    }
+    let (lat, lon) = crate::basemap::gcj02_from_wgs84(p.y(), p.x());
+    GeoPoint::new(2.0 * p.y() - lat, 2.0 * p.x() - lon)
 }
 
 /// Draws the map into `ui`, filling it.
@@ -133,10 +171,22 @@ pub fn show(
         selected: &mut picture.selected,
         picked: &mut view.picked,
         shown: view.shown,
+        gcj02: view.gcj02,
         now,
     };
     let home = view.home;
-    ui.add(Map::new(None, &mut view.memory, home).with_plugin(layers));
+    if view.tiles.is_none()
+        && let Some(spec) = &view.tile_spec
+    {
+        view.tiles = Some(std::sync::Mutex::new(crate::basemap::open(spec, ui.ctx())));
+    }
+    let mut guard = view.tiles.as_ref().and_then(|t| t.lock().ok());
+    let tiles: Option<&mut dyn walkers::Tiles> = match guard.as_mut() {
+        Some(g) => Some(&mut ***g),
+        None => None,
+    };
+    ui.add(Map::new(tiles, &mut view.memory, home).with_plugin(layers));
+    drop(guard);
     if !wall {
         controls(ui, view, picture, rect);
     }
@@ -172,6 +222,7 @@ struct Layers<'a> {
     selected: &'a mut Option<Selection>,
     picked: &'a mut Option<GeoPoint>,
     shown: Shown,
+    gcj02: bool,
     now: Timestamp,
 }
 
@@ -303,7 +354,8 @@ impl walkers::Plugin for Layers<'_> {
         map_memory: &MapMemory,
     ) {
         let painter = ui.painter_at(response.rect);
-        let screen = |p: GeoPoint| projector.project(pos(p)).to_pos2();
+        let gcj02 = self.gcj02;
+        let screen = |p: GeoPoint| projector.project(pos(p, gcj02)).to_pos2();
         graticule(&painter, response.rect, projector, map_memory.zoom());
         let s = self.state;
         let mut hits = Vec::new();
@@ -474,7 +526,7 @@ impl walkers::Plugin for Layers<'_> {
                 .map(|h| (h, h.at.distance(pointer)))
                 .filter(|(_, d)| *d < 12.0)
                 .min_by(|a, b| a.1.total_cmp(&b.1));
-            let under = projector.unproject(pointer.to_vec2());
+            let under = unpos(projector.unproject(pointer.to_vec2()), gcj02);
             if let Some((hit, _)) = nearest {
                 tooltip(&painter, pointer, &(hit.tooltip)());
                 if response.clicked()
@@ -483,12 +535,12 @@ impl walkers::Plugin for Layers<'_> {
                     *self.selected = Some(sel.clone());
                 }
             } else if response.clicked() {
-                *self.picked = Some(GeoPoint::new(under.y(), under.x()));
+                *self.picked = Some(under);
             }
             painter.text(
                 response.rect.left_bottom() + Vec2::new(8.0, -8.0),
                 Align2::LEFT_BOTTOM,
-                format!("{:.5}°N {:.5}°E", under.y(), under.x()),
+                format!("{:.5}°N {:.5}°E WGS-84", under.lat, under.lon),
                 FontId::monospace(12.0),
                 theme::MUTED,
             );

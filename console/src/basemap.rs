@@ -1,0 +1,263 @@
+//! The basemap under the markers: the offline tiles shipped in
+//! `assets/basemap` by default, or the operator's own source (`--tiles`): a
+//! directory of z/x/y PNGs, a PMTiles file, or an XYZ URL template of their
+//! own tile server. Sources in GCJ-02 (most Chinese web maps) get marker
+//! positions shifted from WGS-84, so markers sit on the right street.
+
+use bevy_egui::egui;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use walkers::{Tile, TileId, TilePiece, Tiles, sources::Attribution};
+
+/// Where tiles come from, as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TileSpec {
+    /// A directory of `{z}/{x}/{y}.png`.
+    Dir(PathBuf),
+    /// A PMTiles file (raster tiles).
+    PmTiles(PathBuf),
+    /// An XYZ URL template with `{z}`, `{x}` and `{y}`.
+    Url(String),
+}
+
+impl std::str::FromStr for TileSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.starts_with("http://") || s.starts_with("https://") {
+            if !(s.contains("{z}") && s.contains("{x}") && s.contains("{y}")) {
+                return Err(format!("{s}: a tile URL needs {{z}}, {{x}} and {{y}}"));
+            }
+            return Ok(TileSpec::Url(s.to_owned()));
+        }
+        let p = PathBuf::from(s);
+        if p.extension().is_some_and(|e| e == "pmtiles") {
+            if !p.is_file() {
+                return Err(format!("{s}: no such PMTiles file"));
+            }
+            return Ok(TileSpec::PmTiles(p));
+        }
+        if p.is_dir() {
+            return Ok(TileSpec::Dir(p));
+        }
+        Err(format!(
+            "{s}: expected a directory of z/x/y PNG tiles, a .pmtiles file or an http(s) URL template"
+        ))
+    }
+}
+
+/// The shipped offline basemap, if it can be found: next to the working
+/// directory (the repository) or next to the executable.
+pub fn shipped() -> Option<PathBuf> {
+    let mut candidates = vec![PathBuf::from("assets/basemap")];
+    if let Ok(exe) = std::env::current_exe() {
+        for up in exe.ancestors().skip(1).take(4) {
+            candidates.push(up.join("assets/basemap"));
+        }
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/basemap"));
+    candidates
+        .into_iter()
+        .find(|p| p.join("SOURCES.md").is_file() || p.is_dir())
+}
+
+/// Opens a tile source for egui.
+pub fn open(spec: &TileSpec, ctx: &egui::Context) -> Box<dyn Tiles + Send> {
+    match spec {
+        TileSpec::Dir(d) => Box::new(DirTiles::new(d.clone(), ctx.clone())),
+        TileSpec::PmTiles(p) => Box::new(walkers::PmTiles::new(p, ctx.clone())),
+        TileSpec::Url(u) => Box::new(walkers::HttpTiles::new(UrlTemplate(u.clone()), ctx.clone())),
+    }
+}
+
+/// The operator's tile server.
+struct UrlTemplate(String);
+
+impl walkers::sources::TileSource for UrlTemplate {
+    fn tile_url(&self, t: TileId) -> String {
+        self.0
+            .replace("{z}", &t.zoom.to_string())
+            .replace("{x}", &t.x.to_string())
+            .replace("{y}", &t.y.to_string())
+    }
+
+    fn attribution(&self) -> Attribution {
+        Attribution {
+            text: "operator tile server",
+            url: "",
+            logo_light: None,
+            logo_dark: None,
+        }
+    }
+}
+
+/// Tiles from a local directory, read and decoded on first use and kept.
+/// A missing tile falls back to the nearest coarser one, cut to size, so
+/// zooming past the shipped levels stays covered.
+pub struct DirTiles {
+    dir: PathBuf,
+    ctx: egui::Context,
+    cache: HashMap<TileId, Option<Tile>>,
+}
+
+/// The finest zoom looked for on disk.
+const MAX_ZOOM: u8 = 16;
+
+impl DirTiles {
+    /// A source reading `dir/{z}/{x}/{y}.png`.
+    pub fn new(dir: PathBuf, ctx: egui::Context) -> Self {
+        Self {
+            dir,
+            ctx,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn load(&mut self, id: TileId) -> Option<Tile> {
+        if let Some(t) = self.cache.get(&id) {
+            return t.clone();
+        }
+        let path = self
+            .dir
+            .join(id.zoom.to_string())
+            .join(id.x.to_string())
+            .join(format!("{}.png", id.y));
+        let tile = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| Tile::new(&bytes, &Default::default(), id.zoom, 256, &self.ctx).ok());
+        self.cache.insert(id, tile.clone());
+        tile
+    }
+}
+
+/// The coarser tile covering `id` at `zoom`, and the part of it `id` is.
+pub fn parent(id: TileId, zoom: u8) -> (TileId, egui::Rect) {
+    let d = 1u32 << (id.zoom - zoom);
+    let parent = TileId {
+        x: id.x / d,
+        y: id.y / d,
+        zoom,
+    };
+    let f = 1.0 / d as f32;
+    let (ox, oy) = ((id.x % d) as f32 * f, (id.y % d) as f32 * f);
+    (
+        parent,
+        egui::Rect::from_min_max(egui::pos2(ox, oy), egui::pos2(ox + f, oy + f)),
+    )
+}
+
+impl Tiles for DirTiles {
+    fn at(&mut self, id: TileId) -> Option<TilePiece> {
+        let side = 1u64 << id.zoom.min(31);
+        if u64::from(id.x) >= side || u64::from(id.y) >= side {
+            return None;
+        }
+        let top = id.zoom.min(MAX_ZOOM);
+        for zoom in (0..=top).rev() {
+            let (pid, uv) = parent(id, zoom);
+            if let Some(tile) = self.load(pid) {
+                return Some(TilePiece::new(tile, uv));
+            }
+        }
+        None
+    }
+
+    fn attribution(&self) -> Attribution {
+        Attribution {
+            text: "底图 assets/basemap (see SOURCES.md)",
+            url: "",
+            logo_light: None,
+            logo_dark: None,
+        }
+    }
+
+    fn tile_size(&self) -> u32 {
+        256
+    }
+}
+
+/// WGS-84 → GCJ-02, the offset datum of most Chinese web maps (the
+/// published reverse-engineered transform; outside China it is identity).
+pub fn gcj02_from_wgs84(lat: f64, lon: f64) -> (f64, f64) {
+    if !(72.004..=137.8347).contains(&lon) || !(0.8293..=55.8271).contains(&lat) {
+        return (lat, lon);
+    }
+    const A: f64 = 6_378_245.0;
+    const EE: f64 = 0.006_693_421_622_965_943;
+    let (x, y) = (lon - 105.0, lat - 35.0);
+    let pi = std::f64::consts::PI;
+    let mut dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
+    dlat += (20.0 * (6.0 * x * pi).sin() + 20.0 * (2.0 * x * pi).sin()) * 2.0 / 3.0;
+    dlat += (20.0 * (y * pi).sin() + 40.0 * (y / 3.0 * pi).sin()) * 2.0 / 3.0;
+    dlat += (160.0 * (y / 12.0 * pi).sin() + 320.0 * (y * pi / 30.0).sin()) * 2.0 / 3.0;
+    let mut dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
+    dlon += (20.0 * (6.0 * x * pi).sin() + 20.0 * (2.0 * x * pi).sin()) * 2.0 / 3.0;
+    dlon += (20.0 * (x * pi).sin() + 40.0 * (x / 3.0 * pi).sin()) * 2.0 / 3.0;
+    dlon += (150.0 * (x / 12.0 * pi).sin() + 300.0 * (x / 30.0 * pi).sin()) * 2.0 / 3.0;
+    let rad = lat / 180.0 * pi;
+    let magic = 1.0 - EE * rad.sin() * rad.sin();
+    let sqrt_magic = magic.sqrt();
+    dlat = (dlat * 180.0) / ((A * (1.0 - EE)) / (magic * sqrt_magic) * pi);
+    dlon = (dlon * 180.0) / (A / sqrt_magic * rad.cos() * pi);
+    (lat + dlat, lon + dlon)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gcj02_shifts_chinese_positions_by_a_few_hundred_metres_and_leaves_others() {
+        // Changchun, People's Square (人民广场).
+        let (lat, lon) = (43.88, 125.32);
+        let (glat, glon) = gcj02_from_wgs84(lat, lon);
+        let d = domain::GeoPoint::new(lat, lon).distance_m(&domain::GeoPoint::new(glat, glon));
+        assert!((100.0..800.0).contains(&d), "shift {d} m");
+        // Published reference pair for Beijing (Tiananmen): WGS-84
+        // 39.90734, 116.39089 → GCJ-02 about 39.90874, 116.39713.
+        let (blat, blon) = gcj02_from_wgs84(39.907_34, 116.390_89);
+        assert!((blat - 39.908_74).abs() < 2e-4, "{blat}");
+        assert!((blon - 116.397_13).abs() < 2e-4, "{blon}");
+        assert_eq!(gcj02_from_wgs84(48.85, 2.35), (48.85, 2.35));
+    }
+
+    #[test]
+    fn a_missing_tile_is_cut_from_its_parent() {
+        let id = TileId {
+            x: 5,
+            y: 6,
+            zoom: 4,
+        };
+        let (p, uv) = parent(id, 2);
+        assert_eq!((p.x, p.y, p.zoom), (1, 1, 2));
+        assert_eq!(
+            uv,
+            egui::Rect::from_min_max(egui::pos2(0.25, 0.5), egui::pos2(0.5, 0.75))
+        );
+        let (same, full) = parent(id, 4);
+        assert_eq!((same.x, same.y), (5, 6));
+        assert_eq!(
+            full,
+            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0))
+        );
+    }
+
+    #[test]
+    fn tile_sources_are_recognised_or_refused_with_a_reason() {
+        assert!(matches!(
+            "https://tiles.example/{z}/{x}/{y}.png".parse::<TileSpec>(),
+            Ok(TileSpec::Url(_))
+        ));
+        assert!(
+            "https://tiles.example/tile.png"
+                .parse::<TileSpec>()
+                .is_err()
+        );
+        assert!("/no/such/dir".parse::<TileSpec>().is_err());
+        let here = env!("CARGO_MANIFEST_DIR");
+        assert_eq!(
+            here.parse::<TileSpec>(),
+            Ok(TileSpec::Dir(PathBuf::from(here)))
+        );
+    }
+}
