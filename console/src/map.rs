@@ -684,7 +684,7 @@ fn team_position(t: &Team) -> GeoPoint {
 }
 
 /// Age of the team's fix and whether it is stale (no fix counts as stale).
-fn fix_age(s: &State, t: &Team, now: Timestamp) -> (Option<Millis>, bool) {
+pub(crate) fn fix_age(s: &State, t: &Team, now: Timestamp) -> (Option<Millis>, bool) {
     match &t.last_fix {
         Some(f) => {
             let age = now.since(f.taken_at).max(0);

@@ -784,3 +784,161 @@ fn client_config(
         client: concat!("console ", env!("CARGO_PKG_VERSION")).into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The console's ECS side against a real relay on loopback: what the
+    //! relay holds reaches the picture, and what the officer sends comes
+    //! back folded — no window, MinimalPlugins only.
+
+    use super::*;
+    use crate::picture::PicturePlugin;
+    use domain::{Command, Fix, FixSource, GeoPoint, Team, TeamId, TeamKind, TeamStatus};
+    use std::time::{Duration, Instant};
+
+    fn team(id: &str, fix_age_ms: i64) -> Command {
+        let now = crate::picture::wall_clock();
+        Command::RegisterTeam(Box::new(Team {
+            id: TeamId::new(id),
+            name: format!("测试队伍{id}"),
+            kind: TeamKind::GovernmentFullTimeFire,
+            tier: 1,
+            capabilities: vec![],
+            headcount: 10,
+            equipment: vec![],
+            jurisdiction: domain::JurisdictionId::new("长春市"),
+            home: GeoPoint::new(43.88, 125.32),
+            radio_ids: vec![],
+            status: TeamStatus::Available,
+            last_fix: Some(Fix {
+                position: GeoPoint::new(43.9, 125.3),
+                accuracy_m: Some(5.0),
+                source: FixSource::Nmea,
+                taken_at: now.plus(-fix_age_ms),
+            }),
+            support: None,
+        }))
+    }
+
+    fn update_until(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done(app) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            app.update();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn the_picture_follows_a_real_relay_and_officers_commands_come_back_folded() {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let data = std::env::temp_dir().join(format!("ecc-console-net-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).expect("data dir");
+        let mut users = relay::users::Users::default();
+        let admin = users.add("admin", Role::Admin).expect("admin");
+        let wang = users.add("wang", Role::DutyOfficer).expect("wang");
+        users.save(&data).expect("save users");
+        let relay = rt
+            .block_on(relay::Server::start(relay::Config {
+                listen: "127.0.0.1:0".parse().expect("addr"),
+                data: data.clone(),
+                ..relay::Config::default()
+            }))
+            .expect("relay starts");
+        let cfg = |user: &str, token: &str| ClientConfig {
+            addr: relay.local_addr,
+            trust: Trust::Pinned(relay.fingerprint.clone()),
+            user: user.into(),
+            token: token.into(),
+            device: "test".into(),
+            client: "console-test".into(),
+        };
+        // The world before the console starts: one fresh fix, one stale.
+        rt.block_on(async {
+            let s = Session::connect(&cfg("admin", &admin))
+                .await
+                .expect("admin");
+            for c in [team("FRESH", 10_000), team("STALE", 30 * 60_000)] {
+                let out = s.command(&RealmId::live(), c).await.expect("answered");
+                assert!(matches!(out, CommandOutcome::Accepted { .. }), "{out:?}");
+            }
+            s.close().await;
+        });
+
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins).add_plugins((
+            PicturePlugin {
+                source: "test".into(),
+            },
+            NetPlugin {
+                source: Source::Relay(cfg("wang", &wang)),
+            },
+            crate::alerts::AlertsPlugin,
+            crate::drill::DrillPlugin,
+        ));
+        update_until(&mut app, "the relay's teams", |a| {
+            a.world().resource::<Picture>().state.teams.len() == 2
+        });
+        assert!(matches!(
+            app.world().resource::<Link>().status,
+            LinkStatus::Connected { .. }
+        ));
+        let picture = app.world().resource::<Picture>();
+        let now = crate::picture::wall_clock();
+        let stale = |id: &str| {
+            crate::map::fix_age(&picture.state, &picture.state.teams[&TeamId::new(id)], now).1
+        };
+        assert!(!stale("FRESH"));
+        assert!(stale("STALE"), "a 30-minute-old NMEA fix is stale");
+
+        // Signed in from the relay's welcome, as a duty officer.
+        update_until(&mut app, "sign-in", |a| {
+            a.world().resource::<Outbox>().me().is_some()
+        });
+        assert_eq!(
+            app.world().resource::<Outbox>().me(),
+            Some(&("wang".to_owned(), Role::DutyOfficer))
+        );
+        // An officer's command goes out and comes back as state.
+        let before = app.world().resource::<Picture>().last_seq;
+        app.world_mut().resource_mut::<Outbox>().send(
+            "停用",
+            Command::SetTeamService {
+                team: TeamId::new("STALE"),
+                out_of_service: Some("车辆检修".into()),
+            },
+        );
+        update_until(&mut app, "the decision", |a| {
+            a.world().resource::<Picture>().last_seq > before
+        });
+        let picture = app.world().resource::<Picture>();
+        assert_eq!(
+            picture.state.teams[&TeamId::new("STALE")].status,
+            TeamStatus::OutOfService("车辆检修".into())
+        );
+        update_until(&mut app, "the receipt", |a| {
+            !a.world().resource::<Outbox>().receipts.is_empty()
+        });
+        let outbox = app.world().resource::<Outbox>();
+        assert!(outbox.receipts[0].ok, "{:?}", outbox.receipts[0]);
+        assert!(outbox.pending.is_empty());
+        // A refused command says why and changes nothing.
+        app.world_mut()
+            .resource_mut::<Outbox>()
+            .send("register", team("NEW", 0));
+        update_until(&mut app, "the refusal", |a| {
+            a.world().resource::<Outbox>().receipts.len() == 2
+        });
+        let outbox = app.world().resource::<Outbox>();
+        assert!(!outbox.receipts[1].ok);
+        assert!(
+            outbox.receipts[1].detail.contains("被拒绝"),
+            "{}",
+            outbox.receipts[1].detail
+        );
+        assert_eq!(app.world().resource::<Picture>().state.teams.len(), 2);
+        rt.block_on(relay.shutdown());
+        let _ = std::fs::remove_dir_all(&data);
+    }
+}
