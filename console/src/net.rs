@@ -648,22 +648,7 @@ impl DemoRelay {
             let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
             let mut last = 0;
             for d in decisions {
-                let user = d.actor.user.0.clone();
-                if !sessions.contains_key(&user) {
-                    let Some(cfg) = configs.get(&user) else {
-                        continue;
-                    };
-                    match Session::connect(cfg).await {
-                        Ok(s) => {
-                            sessions.insert(user.clone(), s);
-                        }
-                        Err(e) => {
-                            error!("demo user {user} cannot connect: {e}");
-                            continue;
-                        }
-                    }
-                }
-                let Some(s) = sessions.get(&user) else {
+                let Some(s) = session_of(&mut sessions, &configs, &d.actor.user.0).await else {
                     continue;
                 };
                 match s.command(&live, d.command).await {
@@ -684,22 +669,7 @@ impl DemoRelay {
             // Then the night goes on while the officer watches.
             for (delay, actor, cmd) in demo::live_tail() {
                 tokio::time::sleep(delay).await;
-                let user = actor.user.0.clone();
-                if !sessions.contains_key(&user) {
-                    let Some(cfg) = configs.get(&user) else {
-                        continue;
-                    };
-                    match Session::connect(cfg).await {
-                        Ok(s) => {
-                            sessions.insert(user.clone(), s);
-                        }
-                        Err(e) => {
-                            warn!("demo user {user} cannot connect: {e}");
-                            continue;
-                        }
-                    }
-                }
-                if let Some(s) = sessions.get(&user)
+                if let Some(s) = session_of(&mut sessions, &configs, &actor.user.0).await
                     && let Ok(other) = s.command(&live, cmd).await
                     && !matches!(other, CommandOutcome::Accepted { .. })
                 {
@@ -711,6 +681,26 @@ impl DemoRelay {
             }
         }
     }
+}
+
+/// The demo user's session, connected on first use.
+async fn session_of<'a>(
+    sessions: &'a mut BTreeMap<String, Session>,
+    configs: &BTreeMap<String, ClientConfig>,
+    user: &str,
+) -> Option<&'a Session> {
+    if !sessions.contains_key(user) {
+        match Session::connect(configs.get(user)?).await {
+            Ok(s) => {
+                sessions.insert(user.to_owned(), s);
+            }
+            Err(e) => {
+                warn!("demo user {user} cannot connect: {e}");
+                return None;
+            }
+        }
+    }
+    sessions.get(user)
 }
 
 /// Opens the demo's drill realm and starts its scenario as the director.
