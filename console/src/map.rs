@@ -41,6 +41,8 @@ pub struct MapView {
     /// Where the map was last clicked away from any marker (taken by the
     /// intake form's "pick on map").
     pub picked: Option<GeoPoint>,
+    /// Where the map was right-clicked to open the intake form.
+    pub intake_at: Option<GeoPoint>,
     /// Which layers are drawn.
     pub shown: Shown,
     /// Where the basemap comes from.
@@ -90,6 +92,7 @@ impl Default for MapView {
             memory,
             home: lat_lon(44.20, 125.52),
             picked: None,
+            intake_at: None,
             shown: Shown::default(),
             tile_spec: None,
             tiles: None,
@@ -170,6 +173,7 @@ pub fn show(
         state: &picture.state,
         selected: &mut picture.selected,
         picked: &mut view.picked,
+        intake_at: &mut view.intake_at,
         shown: view.shown,
         gcj02: view.gcj02,
         now,
@@ -221,6 +225,7 @@ struct Layers<'a> {
     state: &'a State,
     selected: &'a mut Option<Selection>,
     picked: &'a mut Option<GeoPoint>,
+    intake_at: &'a mut Option<GeoPoint>,
     shown: Shown,
     gcj02: bool,
     now: Timestamp,
@@ -536,6 +541,10 @@ impl walkers::Plugin for Layers<'_> {
                 }
             } else if response.clicked() {
                 *self.picked = Some(under);
+            }
+            // Right-click anywhere: take a call for this place (接报).
+            if response.secondary_clicked() {
+                *self.intake_at = Some(under);
             }
             painter.text(
                 response.rect.left_bottom() + Vec2::new(8.0, -8.0),

@@ -153,6 +153,11 @@ pub fn layout(ctx: &egui::Context, s: Screen<'_>) {
         .frame(egui::Frame::NONE)
         .show(&mut root, |ui| map::show(ui, view, picture, now, wall));
     let picked = view.picked.take();
+    if let Some(at) = view.intake_at.take()
+        && !wall
+    {
+        workbench.intake = Some(crate::forms::IntakeForm::new(now, Some(at)));
+    }
     if !wall {
         workbench::windows(ctx, workbench, outbox, picture, picked, now);
     }
