@@ -3,6 +3,7 @@
 //! acknowledges it on this console, and sounds a chime unless muted. A
 //! machine without a sound device (CI, servers) just stays silent.
 
+use crate::i18n::t;
 use crate::picture::{Clock, Picture};
 use bevy::prelude::*;
 use domain::deadline::ObligationStatus;
@@ -28,10 +29,10 @@ impl AlertKind {
     /// Chinese label.
     pub fn zh(self) -> &'static str {
         match self {
-            AlertKind::NewIncident => "新接报",
-            AlertKind::OrderTimedOut => "指令超时",
-            AlertKind::ReportOverdue => "报送超时",
-            AlertKind::Emergency => "紧急情况",
+            AlertKind::NewIncident => t("alert.new_incident"),
+            AlertKind::OrderTimedOut => t("alert.timed_out"),
+            AlertKind::ReportOverdue => t("alert.overdue"),
+            AlertKind::Emergency => t("alert.emergency"),
         }
     }
 }

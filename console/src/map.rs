@@ -2,7 +2,7 @@
 //! incidents, depots, hazard sources, shelters and dispatch lines on top.
 //! No basemap tiles yet: a graticule stands in until the offline basemap lands.
 
-use crate::i18n::t;
+use crate::i18n::{t, tf};
 use crate::picture::{Picture, Selection};
 use crate::theme;
 use bevy::prelude::*;
@@ -770,9 +770,9 @@ fn scale_bar(painter: &egui::Painter, rect: Rect, projector: &Projector) {
     painter.line_segment([left, left - Vec2::new(0.0, 6.0)], stroke);
     painter.line_segment([anchor, anchor - Vec2::new(0.0, 6.0)], stroke);
     let label = if m >= 1000.0 {
-        format!("{} 公里", m / 1000.0)
+        tf("map.km", &[&(m / 1000.0).to_string()])
     } else {
-        format!("{m} 米")
+        tf("map.m", &[&m.to_string()])
     };
     painter.text(
         left + Vec2::new(w / 2.0, -8.0),

@@ -333,28 +333,33 @@ fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: T
                     });
                     if i.status == IncidentStatus::Reported {
                         ui.label(
-                            RichText::new("● 待处置：尚未下达调度指令")
+                            RichText::new(t("queue.unhandled"))
                                 .color(theme::ALARM)
                                 .strong(),
                         );
                     } else {
                         ui.label(
-                            RichText::new(format!("已下达指令 {} 条", i.orders.len()))
+                            RichText::new(tf("queue.orders", &[&i.orders.len().to_string()]))
                                 .color(theme::MUTED),
                         );
                     }
                     if let Some(o) = next_obligation(&p.state, i, now) {
                         let (text, color) = match o.status {
                             ObligationStatus::Overdue { by } => (
-                                format!("{} 已超时 {}", obligation_label(&o), human_duration(by)),
+                                tf(
+                                    "queue.overdue",
+                                    &[&obligation_label(&o), &human_duration(by)],
+                                ),
                                 theme::ALARM,
                             ),
                             ObligationStatus::Pending { remaining } => (
-                                format!(
-                                    "{} 截止 {}，剩余 {}",
-                                    obligation_label(&o),
-                                    o.due_at.cst_hm(),
-                                    human_duration(remaining)
+                                tf(
+                                    "queue.due",
+                                    &[
+                                        &obligation_label(&o),
+                                        &o.due_at.cst_hm(),
+                                        &human_duration(remaining),
+                                    ],
                                 ),
                                 Color32::from_rgb(0xff, 0xd5, 0x4f),
                             ),
@@ -371,12 +376,7 @@ fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: T
             ui.add_space(6.0);
         }
         if more > 0 {
-            ui.label(
-                RichText::new(format!(
-                    "另有 {more} 起较轻或较早的事件未列出（按等级、接报时间排序）"
-                ))
-                .color(theme::MUTED),
-            );
+            ui.label(RichText::new(tf("queue.more", &[&more.to_string()])).color(theme::MUTED));
         }
     });
     if let Some((id, pos)) = clicked {
@@ -482,13 +482,13 @@ fn roster(
         egui::ComboBox::from_id_salt("filter-status")
             .selected_text(match f.available {
                 None => t("roster.all_status"),
-                Some(true) => "待命",
-                Some(false) => "执行任务/不可用",
+                Some(true) => t("roster.available"),
+                Some(false) => t("roster.busy"),
             })
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut f.available, None, t("roster.all_status"));
-                ui.selectable_value(&mut f.available, Some(true), "待命");
-                ui.selectable_value(&mut f.available, Some(false), "执行任务/不可用");
+                ui.selectable_value(&mut f.available, Some(true), t("roster.available"));
+                ui.selectable_value(&mut f.available, Some(false), t("roster.busy"));
             });
         let places: std::collections::BTreeSet<JurisdictionId> = p
             .state
@@ -517,7 +517,11 @@ fn roster(
         .filter(|t| wb.roster.keeps(t))
         .collect();
     ui.label(
-        RichText::new(format!("{} / {} 支", shown.len(), p.state.teams.len())).color(theme::MUTED),
+        RichText::new(tf(
+            "roster.count",
+            &[&shown.len().to_string(), &p.state.teams.len().to_string()],
+        ))
+        .color(theme::MUTED),
     );
     let mut select = None;
     // Only the rows in view are laid out: a city has thousands of teams.
@@ -606,12 +610,15 @@ fn depots(ui: &mut egui::Ui, p: &Picture) {
                             ui.label(&l.name);
                             let free = l.free();
                             ui.label(
-                                RichText::new(format!("可用 {free}{}", l.unit))
+                                RichText::new(tf("depot.free", &[&free.to_string(), &l.unit]))
                                     .color(if free == 0 { theme::ALARM } else { theme::OK }),
                             );
                             ui.label(
-                                RichText::new(format!("预留 {} / 库存 {}", l.reserved, l.on_hand))
-                                    .color(theme::MUTED),
+                                RichText::new(tf(
+                                    "depot.held",
+                                    &[&l.reserved.to_string(), &l.on_hand.to_string()],
+                                ))
+                                .color(theme::MUTED),
                             );
                             ui.end_row();
                         }
@@ -685,7 +692,8 @@ fn alert_banner(ui: &mut egui::Ui, alerts: &mut Alerts) {
     ui.horizontal(|ui| {
         if alerts.open.len() > 4 {
             ui.label(
-                RichText::new(format!("另有 {} 条告警", alerts.open.len() - 4)).color(theme::MUTED),
+                RichText::new(tf("alerts.more", &[&(alerts.open.len() - 4).to_string()]))
+                    .color(theme::MUTED),
             );
         }
         if ui.small_button(t("alerts.ack_all")).clicked() {
