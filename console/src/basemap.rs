@@ -16,6 +16,8 @@ pub enum TileSpec {
     Dir(PathBuf),
     /// A PMTiles file (raster tiles).
     PmTiles(PathBuf),
+    /// An MBTiles file (SQLite, raster tiles).
+    MbTiles(PathBuf),
     /// An XYZ URL template with `{z}`, `{x}` and `{y}`.
     Url(String),
 }
@@ -37,11 +39,17 @@ impl std::str::FromStr for TileSpec {
             }
             return Ok(TileSpec::PmTiles(p));
         }
+        if p.extension().is_some_and(|e| e == "mbtiles") {
+            if !p.is_file() {
+                return Err(format!("{s}: no such MBTiles file"));
+            }
+            return Ok(TileSpec::MbTiles(p));
+        }
         if p.is_dir() {
             return Ok(TileSpec::Dir(p));
         }
         Err(format!(
-            "{s}: expected a directory of z/x/y PNG tiles, a .pmtiles file or an http(s) URL template"
+            "{s}: expected a directory of z/x/y PNG tiles, a .pmtiles or .mbtiles file, or an http(s) URL template"
         ))
     }
 }
@@ -64,7 +72,20 @@ pub fn shipped() -> Option<PathBuf> {
 /// Opens a tile source for egui.
 pub fn open(spec: &TileSpec, ctx: &egui::Context) -> Box<dyn Tiles + Send> {
     match spec {
-        TileSpec::Dir(d) => Box::new(DirTiles::new(d.clone(), ctx.clone())),
+        TileSpec::Dir(d) => Box::new(DirTiles::new(Store::Dir(d.clone()), ctx.clone())),
+        TileSpec::MbTiles(p) => match rusqlite::Connection::open_with_flags(
+            p,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        ) {
+            Ok(db) => Box::new(DirTiles::new(
+                Store::MbTiles(std::sync::Mutex::new(db)),
+                ctx.clone(),
+            )),
+            Err(e) => {
+                bevy::log::error!("cannot open {}: {e}; no basemap", p.display());
+                Box::new(DirTiles::new(Store::Dir(PathBuf::new()), ctx.clone()))
+            }
+        },
         TileSpec::PmTiles(p) => Box::new(walkers::PmTiles::new(p, ctx.clone())),
         TileSpec::Url(u) => Box::new(walkers::HttpTiles::new(UrlTemplate(u.clone()), ctx.clone())),
     }
@@ -91,11 +112,42 @@ impl walkers::sources::TileSource for UrlTemplate {
     }
 }
 
-/// Tiles from a local directory, read and decoded on first use and kept.
+/// Where local tiles are kept.
+pub enum Store {
+    /// `{z}/{x}/{y}.png` files.
+    Dir(PathBuf),
+    /// An MBTiles database (rows counted from the south: TMS).
+    MbTiles(std::sync::Mutex<rusqlite::Connection>),
+}
+
+impl Store {
+    /// The encoded tile, if the store has it.
+    pub fn read(&self, id: TileId) -> Option<Vec<u8>> {
+        match self {
+            Store::Dir(dir) => std::fs::read(
+                dir.join(id.zoom.to_string())
+                    .join(id.x.to_string())
+                    .join(format!("{}.png", id.y)),
+            )
+            .ok(),
+            Store::MbTiles(db) => {
+                let row = (1u32 << id.zoom) - 1 - id.y;
+                db.lock().ok()?.query_row(
+                    "SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
+                    (id.zoom, id.x, row),
+                    |r| r.get(0),
+                )
+                .ok()
+            }
+        }
+    }
+}
+
+/// Tiles from a local store, read and decoded on first use and kept.
 /// A missing tile falls back to the nearest coarser one, cut to size, so
 /// zooming past the shipped levels stays covered.
 pub struct DirTiles {
-    dir: PathBuf,
+    store: Store,
     ctx: egui::Context,
     cache: HashMap<TileId, Option<Tile>>,
 }
@@ -104,10 +156,10 @@ pub struct DirTiles {
 const MAX_ZOOM: u8 = 16;
 
 impl DirTiles {
-    /// A source reading `dir/{z}/{x}/{y}.png`.
-    pub fn new(dir: PathBuf, ctx: egui::Context) -> Self {
+    /// A source reading from `store`.
+    pub fn new(store: Store, ctx: egui::Context) -> Self {
         Self {
-            dir,
+            store,
             ctx,
             cache: HashMap::new(),
         }
@@ -117,13 +169,9 @@ impl DirTiles {
         if let Some(t) = self.cache.get(&id) {
             return t.clone();
         }
-        let path = self
-            .dir
-            .join(id.zoom.to_string())
-            .join(id.x.to_string())
-            .join(format!("{}.png", id.y));
-        let tile = std::fs::read(&path)
-            .ok()
+        let tile = self
+            .store
+            .read(id)
             .and_then(|bytes| Tile::new(&bytes, &Default::default(), id.zoom, 256, &self.ctx).ok());
         self.cache.insert(id, tile.clone());
         tile
@@ -240,6 +288,44 @@ mod tests {
             full,
             egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0))
         );
+    }
+
+    #[test]
+    fn an_mbtiles_file_is_read_with_its_rows_counted_from_the_south() {
+        let path = std::env::temp_dir().join(format!("ecc-test-{}.mbtiles", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let db = rusqlite::Connection::open(&path).expect("create");
+        db.execute_batch(
+            "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+             INSERT INTO tiles VALUES (2, 1, 3, x'0102');",
+        )
+        .expect("fill");
+        drop(db);
+        assert_eq!(
+            path.to_string_lossy().parse::<TileSpec>(),
+            Ok(TileSpec::MbTiles(path.clone()))
+        );
+        let store = Store::MbTiles(std::sync::Mutex::new(
+            rusqlite::Connection::open(&path).expect("open"),
+        ));
+        // XYZ row 0 at zoom 2 is TMS row 3.
+        assert_eq!(
+            store.read(TileId {
+                x: 1,
+                y: 0,
+                zoom: 2
+            }),
+            Some(vec![1, 2])
+        );
+        assert_eq!(
+            store.read(TileId {
+                x: 1,
+                y: 3,
+                zoom: 2
+            }),
+            None
+        );
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

@@ -32,7 +32,7 @@ struct Cli {
     /// Interface language: zh (简体中文, default) or en.
     #[arg(long, global = true, default_value = "zh")]
     lang: String,
-    /// Basemap: a directory of z/x/y PNG tiles, a .pmtiles file, or an
+    /// Basemap: a directory of z/x/y PNG tiles, a .pmtiles or .mbtiles file, or an
     /// http(s) URL template of your own tile server. Default: the offline
     /// tiles in assets/basemap.
     #[arg(long, global = true)]
