@@ -240,6 +240,7 @@ pub fn measure(state: State, frames: usize) -> FrameTimes {
                     outbox: &mut outbox,
                     alerts: &mut alerts,
                     link: &link,
+                    review: None,
                     wall: false,
                     now,
                 },

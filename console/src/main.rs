@@ -13,8 +13,10 @@ mod map;
 mod net;
 mod panels;
 mod picture;
+mod review;
 mod screenshot;
 mod theme;
+mod timeline;
 mod workbench;
 
 use bevy::prelude::*;
@@ -63,6 +65,21 @@ enum Mode {
         /// Frames to measure per city size.
         #[arg(long, default_value_t = 120)]
         frames: usize,
+    },
+    /// Review a relay's log offline (复盘): verify it, then scrub through it
+    /// on the map. Works on a copy of a data directory on any laptop.
+    Review {
+        /// The relay's data directory (or a copy of it).
+        data: PathBuf,
+        /// Realm to review.
+        #[arg(long, default_value = "live")]
+        realm: String,
+        /// Open a log that fails verification, marked unverified.
+        #[arg(long)]
+        unverified: bool,
+        /// Render, save a PNG screenshot here once loaded, and exit.
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
     },
     /// Follow the live realm of a relay.
     Connect {
@@ -130,7 +147,23 @@ fn main() -> AppExit {
     });
     let mut start_view = workbench::StartView::Map;
     let on_wall;
+    let mut review = None;
     let (source, screenshot, label, device) = match cli.mode.clone() {
+        Mode::Review {
+            data,
+            realm,
+            unverified,
+            screenshot,
+        } => {
+            on_wall = false;
+            let label = format!("复盘 {}", data.display());
+            review = Some(review::ReviewPlugin {
+                data,
+                realm,
+                allow_unverified: unverified,
+            });
+            (net::Source::Demo, screenshot, label, "review".to_owned())
+        }
         Mode::Bench { frames } => {
             bench::run(frames);
             return AppExit::Success;
@@ -173,7 +206,7 @@ fn main() -> AppExit {
         },
     };
 
-    let source_is_demo = matches!(source, net::Source::Demo);
+    let source_is_demo = matches!(source, net::Source::Demo) && review.is_none();
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
@@ -201,18 +234,29 @@ fn main() -> AppExit {
         i18n::I18nPlugin,
         theme::ThemePlugin,
         picture::PicturePlugin { source: label },
-        net::NetPlugin { source },
         map::MapPlugin {
             tiles: cli.tiles.clone(),
             gcj02: cli.gcj02,
         },
         panels::PanelsPlugin,
         workbench::WorkbenchPlugin { device },
-        alerts::AlertsPlugin,
         drill::DrillPlugin,
     ))
     .insert_resource(start_view)
     .insert_resource(theme::Wall(on_wall));
+    match review {
+        // Review reads a log: no relay, no alerts, nobody signed in.
+        Some(plugin) => {
+            let (outbox, _) = net::Outbox::for_test(Vec::new());
+            app.add_plugins(plugin)
+                .insert_resource(net::Link::offline())
+                .insert_resource(outbox)
+                .insert_resource(alerts::Alerts::silent());
+        }
+        None => {
+            app.add_plugins((net::NetPlugin { source }, alerts::AlertsPlugin));
+        }
+    }
     if source_is_demo {
         app.insert_resource(drill::DrillDesk {
             scenario: demo::drill_scenario(),

@@ -171,6 +171,7 @@ pub fn show(
     keyboard(ui, view, rect);
     let layers = Layers {
         state: &picture.state,
+        trails: &picture.trails,
         selected: &mut picture.selected,
         picked: &mut view.picked,
         intake_at: &mut view.intake_at,
@@ -226,6 +227,7 @@ struct Layers<'a> {
     selected: &'a mut Option<Selection>,
     picked: &'a mut Option<GeoPoint>,
     intake_at: &'a mut Option<GeoPoint>,
+    trails: &'a std::collections::BTreeMap<domain::TeamId, Vec<GeoPoint>>,
     shown: Shown,
     gcj02: bool,
     now: Timestamp,
@@ -368,6 +370,7 @@ impl walkers::Plugin for Layers<'_> {
         let small = FontId::proportional(12.0);
 
         let shown = self.shown;
+        let s_trails = self.trails;
         for h in s.hazards.values().filter(|_| shown.hazards) {
             let p = screen(h.position);
             let c = theme::risk(h.risk);
@@ -415,6 +418,17 @@ impl walkers::Plugin for Layers<'_> {
                     format!("{}\n{}", d.name, lines.join("\n"))
                 }),
             });
+        }
+
+        // Trails (review): where each team went in the chosen window.
+        for trail in s_trails.values() {
+            let pts: Vec<Pos2> = trail.iter().map(|p| screen(*p)).collect();
+            if pts.len() > 1 {
+                painter.add(egui::Shape::line(
+                    pts,
+                    Stroke::new(2.0, Color32::from_rgba_unmultiplied(0x4f, 0xc3, 0xf7, 150)),
+                ));
+            }
         }
 
         // Dispatch lines from each busy team to its incident.

@@ -220,6 +220,8 @@ pub enum LinkStatus {
     Reconnecting,
     /// Gave up (e.g. refused credentials); says why.
     Failed(String),
+    /// No relay: a log read from disk.
+    Offline,
 }
 
 /// Link state for the panels.
@@ -251,9 +253,7 @@ impl Link {
         let (_, rx) = mpsc::channel();
         let (realm_tx, _) = tokio::sync::watch::channel(RealmId::live());
         Link {
-            status: LinkStatus::Connected {
-                relay: "offline".into(),
-            },
+            status: LinkStatus::Offline,
             demo_ready: true,
             demo: false,
             ready_seq: None,

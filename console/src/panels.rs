@@ -36,6 +36,7 @@ struct Desk<'w> {
     outbox: ResMut<'w, Outbox>,
     alerts: ResMut<'w, Alerts>,
     drill: ResMut<'w, crate::drill::DrillDesk>,
+    review: Option<ResMut<'w, crate::review::ReviewDesk>>,
     wall: Res<'w, crate::theme::Wall>,
 }
 
@@ -52,6 +53,7 @@ fn draw(
         mut outbox,
         mut alerts,
         mut drill,
+        mut review,
         wall,
     } = desk;
     let ctx = contexts.ctx_mut()?.clone();
@@ -64,6 +66,7 @@ fn draw(
             outbox: &mut outbox,
             alerts: &mut alerts,
             link: &link,
+            review: review.as_deref_mut(),
             wall: wall.0,
             now: clock.0,
         },
@@ -90,6 +93,8 @@ pub struct Screen<'a> {
     pub alerts: &'a mut Alerts,
     /// Relay link.
     pub link: &'a Link,
+    /// Review mode's timeline, when reviewing a log.
+    pub review: Option<&'a mut crate::review::ReviewDesk>,
     /// Video-wall mode.
     pub wall: bool,
     /// The frame's clock.
@@ -105,9 +110,11 @@ pub fn layout(ctx: &egui::Context, s: Screen<'_>) {
         outbox,
         alerts,
         link,
+        review,
         wall,
         now,
     } = s;
+    let reviewing_now = review.is_some();
     let mut root = egui::Ui::new(
         ctx.clone(),
         "root".into(),
@@ -117,7 +124,7 @@ pub fn layout(ctx: &egui::Context, s: Screen<'_>) {
     );
     egui::Panel::top("header").show(&mut root, |ui| {
         header(ui, picture, link, now);
-        if !wall {
+        if !wall && !reviewing_now {
             ui.horizontal(|ui| {
                 workbench::toolbar(ui, workbench, outbox, now);
                 ui.separator();
@@ -140,6 +147,10 @@ pub fn layout(ctx: &egui::Context, s: Screen<'_>) {
     if !alerts.open.is_empty() {
         egui::Panel::top("alerts").show(&mut root, |ui| alert_banner(ui, alerts));
     }
+    let reviewing = review.is_some();
+    if let Some(review) = review {
+        crate::review::panels(ctx, &mut root, review, picture);
+    }
     egui::Panel::bottom("feed")
         .exact_size(170.0)
         .show(&mut root, |ui| event_feed(ui, picture));
@@ -158,7 +169,8 @@ pub fn layout(ctx: &egui::Context, s: Screen<'_>) {
     {
         workbench.intake = Some(crate::forms::IntakeForm::new(now, Some(at)));
     }
-    if !wall {
+    // Review reads the past: nothing to send.
+    if !wall && !reviewing {
         workbench::windows(ctx, workbench, outbox, picture, picked, now);
     }
 }
@@ -212,6 +224,7 @@ fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
             LinkStatus::Connected { .. } => (t("link.connected").to_owned(), theme::OK),
             LinkStatus::Reconnecting => (t("link.reconnecting").to_owned(), theme::DRILL),
             LinkStatus::Failed(why) => (tf("link.failed", &[why]), theme::ALARM),
+            LinkStatus::Offline => (t("link.offline").to_owned(), theme::MUTED),
         };
         ui.label(RichText::new(text).color(color));
         ui.label(RichText::new(tf("header.seq", &[&p.last_seq.to_string()])).color(theme::MUTED));
@@ -719,6 +732,9 @@ fn sound_state(ui: &mut egui::Ui, alerts: &mut Alerts) {
 
 /// Join or leave a drill: the realms the relay has, the current one first.
 fn realm_picker(ui: &mut egui::Ui, p: &Picture, link: &Link) {
+    if link.status == LinkStatus::Offline {
+        return;
+    }
     let drills: Vec<&protocol::RealmInfo> = link.realms.iter().filter(|r| r.drill).collect();
     if drills.is_empty() && !p.drill {
         return;

@@ -55,6 +55,8 @@ pub struct Picture {
     /// Every decision received, kept for drill realms only (small, and
     /// the director's live evaluation reads all of it).
     pub log: Vec<Decision>,
+    /// Team trails to draw (review mode), oldest point first.
+    pub trails: std::collections::BTreeMap<TeamId, Vec<domain::GeoPoint>>,
 }
 
 impl Picture {
@@ -69,6 +71,7 @@ impl Picture {
             feed: VecDeque::new(),
             selected: None,
             log: Vec::new(),
+            trails: Default::default(),
         }
     }
 

@@ -1,0 +1,675 @@
+//! Review mode (复盘): a relay's log on this console, read-only and
+//! offline — any moment on the map and panels (folded with the same
+//! `apply` as live), a timeline to scrub, team trails, and the decision
+//! trail behind each order and report. The log is verified before anything
+//! is shown; a log that fails opens only when asked, marked unverified and
+//! naming its first bad record.
+
+use crate::picture::Picture;
+use crate::theme;
+use crate::timeline::{Jump, Mark, MarkKind, Timeline};
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32, RichText};
+use domain::deadline::ObligationStatus;
+use domain::{Decision, EventKind, GeoPoint, IncidentId, State, TeamId, Timestamp};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// How many decisions apart the in-memory checkpoints of the fold are: a
+/// seek folds at most this many.
+const CHECKPOINT_EVERY: usize = 2_000;
+
+/// Whether the log passed verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Chain and signatures check out.
+    Verified,
+    /// It did not; shown only up to the record before the first bad one.
+    Unverified {
+        /// First bad record, when the failure names one.
+        seq: Option<u64>,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A realm's log, loaded for review.
+pub struct ReviewLog {
+    /// Verification result.
+    pub verification: Verification,
+    decisions: Vec<Decision>,
+    checkpoints: Vec<(usize, State)>,
+    /// Marks for the timeline.
+    pub marks: Vec<Mark>,
+}
+
+/// Why a log cannot be reviewed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Verification failed and unverified review was not asked for.
+    #[error("日志校验失败，拒绝常规复盘：{0}（如需查看，加 --unverified 以未验证模式打开）")]
+    Refused(String),
+    /// The directory or key could not be read.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl ReviewLog {
+    /// Verifies and loads `data/realms/<realm>`; `progress` counts records
+    /// read. An unverified log loads only with `allow_unverified`.
+    pub fn open(
+        data: &Path,
+        realm: &str,
+        allow_unverified: bool,
+        progress: &AtomicU64,
+    ) -> Result<ReviewLog, OpenError> {
+        let key = relay::identity::ledger_verifying_key(data)
+            .map_err(|e| OpenError::Io(format!("{e:#}")))?;
+        let dir = data.join("realms").join(realm);
+        let mut readable = dir.clone();
+        let verification = match ledger::verify(&dir, &key) {
+            Ok(_) => Verification::Verified,
+            Err(e) => {
+                if !allow_unverified {
+                    return Err(OpenError::Refused(e.to_string()));
+                }
+                readable = intact_prefix(&dir, &e).map_err(|e| OpenError::Io(e.to_string()))?;
+                Verification::Unverified {
+                    seq: e.seq,
+                    reason: e.to_string(),
+                }
+            }
+        };
+        let stop_before = match &verification {
+            Verification::Unverified { seq: Some(s), .. } => *s,
+            Verification::Unverified { seq: None, .. } => 1,
+            Verification::Verified => u64::MAX,
+        };
+        let reader = ledger::LedgerReader::open(&readable, &key, ledger::LedgerOptions::default())
+            .map_err(|e| OpenError::Io(e.to_string()))?;
+        let mut decisions = Vec::new();
+        let records = reader
+            .read_from(1)
+            .map_err(|e| OpenError::Io(e.to_string()))?;
+        for rec in records {
+            let Ok(rec) = rec else { break };
+            if rec.seq >= stop_before {
+                break;
+            }
+            match postcard::from_bytes::<Decision>(&rec.payload) {
+                Ok(d) => decisions.push(d),
+                Err(_) => break,
+            }
+            progress.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(Self::from_decisions(verification, decisions))
+    }
+
+    /// A review of decisions already in memory (seq = index + 1).
+    pub fn from_decisions(verification: Verification, decisions: Vec<Decision>) -> ReviewLog {
+        let mut checkpoints = vec![(0, State::default())];
+        let mut state = State::default();
+        let mut marks = Vec::new();
+        for (i, d) in decisions.iter().enumerate() {
+            let seq = i as u64 + 1;
+            for e in &d.events {
+                if let Some(kind) = mark_kind(&e.kind) {
+                    marks.push(Mark {
+                        seq,
+                        at: e.at,
+                        kind,
+                        text: domain::narrative::describe(e, &state),
+                    });
+                }
+            }
+            state.apply_decision(d);
+            if (i + 1) % CHECKPOINT_EVERY == 0 {
+                checkpoints.push((i + 1, state.clone()));
+            }
+        }
+        ReviewLog {
+            verification,
+            decisions,
+            checkpoints,
+            marks,
+        }
+    }
+
+    /// Number of decisions (the last seq).
+    pub fn len(&self) -> u64 {
+        self.decisions.len() as u64
+    }
+
+    /// Time of the first and last decisions.
+    pub fn span(&self) -> (Timestamp, Timestamp) {
+        let first = self.decisions.first().map_or(Timestamp(0), |d| d.at);
+        let last = self.decisions.last().map_or(first, |d| d.at);
+        (first, last)
+    }
+
+    /// The last seq at or before `t` (0 before the first).
+    pub fn seq_at(&self, t: Timestamp) -> u64 {
+        self.decisions.partition_point(|d| d.at <= t) as u64
+    }
+
+    /// The decision at `seq`.
+    pub fn decision(&self, seq: u64) -> Option<&Decision> {
+        seq.checked_sub(1)
+            .and_then(|i| self.decisions.get(i as usize))
+    }
+
+    /// The state after `seq`: the nearest checkpoint, folded forward.
+    pub fn state_at(&self, seq: u64) -> State {
+        let n = (seq as usize).min(self.decisions.len());
+        let idx = self.checkpoints.partition_point(|(at, _)| *at <= n) - 1;
+        let (from, base) = &self.checkpoints[idx];
+        let mut state = base.clone();
+        for d in &self.decisions[*from..n] {
+            state.apply_decision(d);
+        }
+        state
+    }
+
+    /// Every team's positions between `from` and `to`, oldest first.
+    pub fn trails(&self, from: Timestamp, to: Timestamp) -> BTreeMap<TeamId, Vec<GeoPoint>> {
+        let start = self.decisions.partition_point(|d| d.at < from);
+        let end = self.decisions.partition_point(|d| d.at <= to);
+        let mut out: BTreeMap<TeamId, Vec<GeoPoint>> = BTreeMap::new();
+        for d in &self.decisions[start..end] {
+            for e in &d.events {
+                if let EventKind::FixReported { team, fix } = &e.kind {
+                    out.entry(team.clone()).or_default().push(fix.position);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A copy of the log cut just before its first bad record, without the
+/// checkpoints and snapshots that vouch for what was cut: what unverified
+/// review may read. The original is never touched.
+fn intact_prefix(dir: &Path, bad: &ledger::VerifyError) -> std::io::Result<PathBuf> {
+    let copy = std::env::temp_dir().join(format!(
+        "ecc-review-unverified-{}-{}",
+        std::process::id(),
+        dir.file_name()
+            .map_or("realm".into(), |n| n.to_string_lossy())
+    ));
+    let _ = std::fs::remove_dir_all(&copy);
+    std::fs::create_dir_all(&copy)?;
+    let bad_segment = bad.file.file_name().map(|n| n.to_owned());
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("seg-"))
+        })
+        .collect();
+    segments.sort();
+    for seg in segments {
+        let name = seg.file_name().map(|n| n.to_owned()).unwrap_or_default();
+        let mut bytes = std::fs::read(&seg)?;
+        if Some(&name) == bad_segment.as_ref() {
+            bytes.truncate(bad.offset as usize);
+            std::fs::write(copy.join(&name), bytes)?;
+            break;
+        }
+        std::fs::write(copy.join(&name), bytes)?;
+    }
+    // The realm's kind (live or drill) travels with it.
+    let kind = dir.join("kind");
+    if kind.is_file() {
+        std::fs::copy(&kind, copy.join("kind"))?;
+    }
+    Ok(copy)
+}
+
+fn mark_kind(k: &EventKind) -> Option<MarkKind> {
+    match k {
+        EventKind::IncidentOpened(_)
+        | EventKind::GradeChanged { .. }
+        | EventKind::IncidentClosed { .. } => Some(MarkKind::Incident),
+        EventKind::OrderIssued(_) | EventKind::OrderAdvanced { .. } => Some(MarkKind::Order),
+        EventKind::ReportFiled { .. } => Some(MarkKind::Report),
+        EventKind::OrderEscalated { .. } | EventKind::SupportRequested { .. } => {
+            Some(MarkKind::Alarm)
+        }
+        _ => None,
+    }
+}
+
+/// What review mode shows and where it stands.
+#[derive(Resource)]
+pub struct ReviewDesk {
+    /// The log once loaded.
+    log: Arc<Mutex<Option<Result<ReviewLog, String>>>>,
+    /// Records read so far while loading.
+    progress: Arc<AtomicU64>,
+    /// The timeline, once loaded.
+    timeline: Option<Timeline>,
+    /// Seq on screen.
+    shown: Option<u64>,
+    /// Trail window, minutes before the cursor (0: none).
+    pub trail_minutes: u32,
+    /// The decision trail window is open.
+    pub trail_open: bool,
+    /// Where the log is, for the header.
+    pub source: String,
+}
+
+/// Review mode: loads the log on a thread, then drives the picture from
+/// the timeline.
+pub struct ReviewPlugin {
+    /// Relay data directory.
+    pub data: PathBuf,
+    /// Realm to review.
+    pub realm: String,
+    /// Open a log that fails verification (marked as such).
+    pub allow_unverified: bool,
+}
+
+impl Plugin for ReviewPlugin {
+    fn build(&self, app: &mut App) {
+        let log = Arc::new(Mutex::new(None));
+        let progress = Arc::new(AtomicU64::new(0));
+        let (data, realm, allow) = (self.data.clone(), self.realm.clone(), self.allow_unverified);
+        let drill = realm.starts_with("drill-");
+        let realm_name = realm.clone();
+        let (slot, count) = (log.clone(), progress.clone());
+        let spawned = std::thread::Builder::new()
+            .name("review-load".into())
+            .spawn(move || {
+                let loaded =
+                    ReviewLog::open(&data, &realm, allow, &count).map_err(|e| e.to_string());
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some(loaded);
+                }
+            });
+        if let Err(e) = spawned {
+            error!("cannot start loading: {e}");
+        }
+        app.insert_resource(ReviewDesk {
+            log,
+            progress,
+            timeline: None,
+            shown: None,
+            trail_minutes: 30,
+            trail_open: true,
+            source: format!("{}（{}）", self.data.display(), self.realm),
+        })
+        .add_systems(Update, follow_timeline)
+        .add_systems(Startup, move |mut p: ResMut<Picture>| {
+            // A drill's log stays marked as a drill in review.
+            let source = p.source.clone();
+            *p = Picture::new(&realm_name, drill, &source);
+        });
+    }
+}
+
+/// Moves the picture to where the timeline stands.
+fn follow_timeline(
+    mut desk: ResMut<ReviewDesk>,
+    mut picture: ResMut<Picture>,
+    mut clock: ResMut<crate::picture::Clock>,
+    time: Res<Time>,
+) {
+    let desk = &mut *desk;
+    let Ok(guard) = desk.log.lock() else { return };
+    let Some(Ok(log)) = guard.as_ref() else {
+        return;
+    };
+    let timeline = desk.timeline.get_or_insert_with(|| {
+        let (a, b) = log.span();
+        let mut t = Timeline::new(a, b);
+        t.cursor = b;
+        t
+    });
+    timeline.advance(time.delta());
+    // Countdowns and ages read as they did at that moment.
+    clock.0 = timeline.cursor;
+    let seq = log.seq_at(timeline.cursor);
+    if desk.shown != Some(seq) {
+        desk.shown = Some(seq);
+        picture.reset(seq, log.state_at(seq));
+        if picture.selected.is_none() {
+            picture.selected =
+                default_incident(&picture.state).map(crate::picture::Selection::Incident);
+        }
+        picture.feed.clear();
+        let from = seq.saturating_sub(60).max(1);
+        for s in from..=seq {
+            if let Some(d) = log.decision(s) {
+                for e in &d.events {
+                    picture.feed.push_back((s, e.clone()));
+                }
+            }
+        }
+        let window = i64::from(desk.trail_minutes) * domain::time::MINUTE;
+        picture.trails = if window > 0 {
+            log.trails(timeline.cursor.plus(-window), timeline.cursor)
+        } else {
+            BTreeMap::new()
+        };
+    }
+}
+
+/// The review header, timeline and decision trail; returns the cursor time.
+pub fn panels(ctx: &egui::Context, root: &mut egui::Ui, desk: &mut ReviewDesk, picture: &Picture) {
+    let guard = desk.log.lock().ok();
+    let loaded = guard.as_ref().and_then(|g| g.as_ref());
+    egui::Panel::bottom("review-timeline").show(root, |ui| match loaded {
+        None => {
+            ui.label(format!(
+                "正在校验并载入日志… 已读 {} 条",
+                desk.progress.load(Ordering::Relaxed)
+            ));
+            ui.add(egui::Spinner::new());
+        }
+        Some(Err(e)) => {
+            ui.label(RichText::new(e).color(theme::ALARM).strong());
+        }
+        Some(Ok(log)) => {
+            banner(ui, log, &desk.source);
+            if let Some(t) = desk.timeline.as_mut() {
+                let jump = t.show(ui, &log.marks);
+                let seq = desk.shown.unwrap_or(0);
+                let target = match jump {
+                    Jump::NextDecision => log.decision(seq + 1).map(|d| d.at),
+                    Jump::PreviousDecision => seq
+                        .checked_sub(1)
+                        .and_then(|s| log.decision(s))
+                        .map(|d| d.at),
+                    _ => None,
+                };
+                if let Some(at) = target {
+                    t.cursor = at;
+                }
+            }
+            ui.horizontal(|ui| {
+                ui.add(egui::Slider::new(&mut desk.trail_minutes, 0..=240).text("轨迹（分钟）"));
+                ui.checkbox(&mut desk.trail_open, "决策链");
+                ui.label(
+                    RichText::new(format!(
+                        "第 {} / {} 条决策",
+                        desk.shown.unwrap_or(0),
+                        log.len()
+                    ))
+                    .color(theme::MUTED),
+                );
+            });
+        }
+    });
+    if desk.trail_open
+        && let Some(Ok(log)) = loaded
+    {
+        decision_trail(ctx, log, picture);
+    }
+}
+
+fn banner(ui: &mut egui::Ui, log: &ReviewLog, source: &str) {
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(" 复盘 REVIEW ")
+                .strong()
+                .background_color(Color32::from_rgb(0x5c, 0x6b, 0xc0))
+                .color(Color32::WHITE),
+        );
+        match &log.verification {
+            Verification::Verified => {
+                ui.label(RichText::new("日志已校验（哈希链与签名）").color(theme::OK));
+            }
+            Verification::Unverified { seq, reason } => {
+                ui.label(
+                    RichText::new(format!(
+                        " 未验证 UNVERIFIED：{}{} ",
+                        seq.map(|s| format!("第 {s} 条记录起损坏；"))
+                            .unwrap_or_default(),
+                        reason
+                    ))
+                    .strong()
+                    .background_color(theme::ALARM)
+                    .color(Color32::WHITE),
+                );
+            }
+        }
+        ui.label(RichText::new(source).color(theme::MUTED));
+    });
+}
+
+/// For the selected incident: each order with what was recommended and
+/// chosen, by whom, with the note and its times; each report against its
+/// deadline.
+fn decision_trail(ctx: &egui::Context, log: &ReviewLog, picture: &Picture) {
+    let Some(crate::picture::Selection::Incident(id)) = &picture.selected else {
+        return;
+    };
+    let state = &picture.state;
+    let Some(inc) = state.incidents.get(id) else {
+        return;
+    };
+    egui::Window::new(format!("决策链 · {}", inc.title))
+        .id(egui::Id::new("decision-trail"))
+        .default_pos([420.0, 120.0])
+        .default_size([560.0, 420.0])
+        .show(ctx, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.label(RichText::new("调度指令").strong());
+                for oid in &inc.orders {
+                    let Some(o) = state.orders.get(oid) else {
+                        continue;
+                    };
+                    let team = state
+                        .teams
+                        .get(&o.team)
+                        .map_or(o.team.to_string(), |t| t.name.clone());
+                    ui.label(
+                        RichText::new(format!(
+                            "{} {} 派遣 {}：{}",
+                            o.issued_at.cst_hm(),
+                            o.issued_by,
+                            team,
+                            o.note
+                        ))
+                        .strong(),
+                    );
+                    let shown: Vec<String> = o
+                        .recommendation_shown
+                        .iter()
+                        .take(5)
+                        .map(|c| {
+                            let name = state
+                                .teams
+                                .get(&c.team)
+                                .map_or(c.team.to_string(), |t| t.name.clone());
+                            let chosen = if c.team == o.team { "（选中）" } else { "" };
+                            format!("{}. {name}{chosen}", c.rank)
+                        })
+                        .collect();
+                    ui.label(
+                        RichText::new(format!("当时推荐：{}", shown.join("；")))
+                            .color(theme::MUTED),
+                    );
+                    let steps: Vec<String> = o
+                        .history
+                        .iter()
+                        .map(|h| {
+                            format!(
+                                "{} {}（+{}）",
+                                h.at.cst_hm(),
+                                h.to.zh(),
+                                domain::time::human_duration(h.at.since(o.issued_at))
+                            )
+                        })
+                        .collect();
+                    ui.label(steps.join(" → "));
+                    ui.separator();
+                }
+                ui.label(RichText::new("信息报送").strong());
+                let rules = state.rules.reporting.for_jurisdiction(&inc.jurisdiction);
+                let at = log
+                    .decision(picture.last_seq)
+                    .map_or(state.last_event_at, |d| d.at);
+                for o in domain::reporting_obligations(inc, rules, at) {
+                    let text = match o.status {
+                        ObligationStatus::Done { filed_at, late_by } if late_by > 0 => format!(
+                            "{}·{} 截止 {}，{} 报送（迟报 {}）",
+                            o.kind.zh(),
+                            o.to.zh(),
+                            o.due_at.cst_hm(),
+                            filed_at.cst_hm(),
+                            domain::time::human_duration(late_by)
+                        ),
+                        ObligationStatus::Done { filed_at, .. } => format!(
+                            "{}·{} 截止 {}，{} 按时报送",
+                            o.kind.zh(),
+                            o.to.zh(),
+                            o.due_at.cst_hm(),
+                            filed_at.cst_hm()
+                        ),
+                        ObligationStatus::Pending { .. } => format!(
+                            "{}·{} 截止 {}，当时尚未报送",
+                            o.kind.zh(),
+                            o.to.zh(),
+                            o.due_at.cst_hm()
+                        ),
+                        ObligationStatus::Overdue { by } => format!(
+                            "{}·{} 截止 {}，当时已超时 {}",
+                            o.kind.zh(),
+                            o.to.zh(),
+                            o.due_at.cst_hm(),
+                            domain::time::human_duration(by)
+                        ),
+                    };
+                    ui.label(text);
+                }
+            });
+        });
+}
+
+/// The incident review opens on (the most severe at the cursor), if none is selected.
+pub fn default_incident(state: &State) -> Option<IncidentId> {
+    state
+        .incidents
+        .values()
+        .max_by_key(|i| (i.grade, i.reported_at))
+        .map(|i| i.id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::demo_decisions;
+
+    const NOW: Timestamp = Timestamp(1_795_451_400_000);
+
+    /// A relay data directory with the demo night in its live log.
+    fn relay_log(name: &str) -> PathBuf {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let data = std::env::temp_dir().join(format!("ecc-review-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).expect("dir");
+        let mut users = relay::users::Users::default();
+        let (night, _) = demo_decisions(NOW);
+        let mut tokens = BTreeMap::new();
+        for d in &night {
+            let u = d.actor.user.0.clone();
+            if !tokens.contains_key(&u) {
+                tokens.insert(u.clone(), users.add(&u, d.actor.role).expect("user"));
+            }
+        }
+        users.save(&data).expect("save");
+        rt.block_on(async {
+            let relay = relay::Server::start(relay::Config {
+                listen: "127.0.0.1:0".parse().expect("addr"),
+                data: data.clone(),
+                ..relay::Config::default()
+            })
+            .await
+            .expect("relay");
+            for d in night {
+                let cfg = client::ClientConfig {
+                    addr: relay.local_addr,
+                    trust: client::Trust::Pinned(relay.fingerprint.clone()),
+                    user: d.actor.user.0.clone(),
+                    token: tokens[&d.actor.user.0].clone(),
+                    device: "t".into(),
+                    client: "t".into(),
+                };
+                let s = client::Session::connect(&cfg).await.expect("connect");
+                let _ = s.command(&protocol::RealmId::live(), d.command).await;
+                s.close().await;
+            }
+            relay.shutdown().await;
+        });
+        data
+    }
+
+    #[test]
+    fn a_tampered_log_is_refused_and_opens_only_marked_unverified() {
+        let data = relay_log("tamper");
+        let count = AtomicU64::new(0);
+        let good = ReviewLog::open(&data, "live", false, &count).expect("a good log opens");
+        assert_eq!(good.verification, Verification::Verified);
+        assert!(good.len() > 30);
+        // Flip one byte in the middle of the first segment.
+        let realm = data.join("realms/live");
+        let seg = std::fs::read_dir(&realm)
+            .expect("realm")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("seg-"))
+            })
+            .expect("a segment");
+        let mut bytes = std::fs::read(&seg).expect("read");
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x5a;
+        std::fs::write(&seg, bytes).expect("write");
+        match ReviewLog::open(&data, "live", false, &count) {
+            Err(OpenError::Refused(why)) => assert!(!why.is_empty()),
+            Err(e) => panic!("refused for the wrong reason: {e}"),
+            Ok(_) => panic!("a tampered log opened for normal review"),
+        }
+        let marked = ReviewLog::open(&data, "live", true, &count).expect("opens when asked");
+        let Verification::Unverified { seq: Some(bad), .. } = marked.verification else {
+            panic!("no first bad record named: {:?}", marked.verification);
+        };
+        assert!(bad > 1 && bad <= good.len());
+        assert_eq!(
+            marked.len(),
+            bad - 1,
+            "shown up to the record before the bad one"
+        );
+        let _ = std::fs::remove_dir_all(&data);
+    }
+
+    #[test]
+    fn seeking_anywhere_equals_folding_from_the_start() {
+        let (night, _) = demo_decisions(NOW);
+        let log = ReviewLog::from_decisions(Verification::Verified, night.clone());
+        // Forwards, backwards and at random: the same bytes as a fold.
+        let mut seqs: Vec<u64> = (0..=log.len()).collect();
+        seqs.extend((0..=log.len()).rev());
+        seqs.extend([17, 3, 40, 0, log.len(), 22]);
+        for seq in seqs {
+            let mut folded = State::default();
+            for d in &night[..seq as usize] {
+                folded.apply_decision(d);
+            }
+            assert_eq!(
+                postcard::to_stdvec(&log.state_at(seq)).expect("encode"),
+                postcard::to_stdvec(&folded).expect("encode"),
+                "seq {seq}"
+            );
+        }
+        assert!(!log.marks.is_empty());
+        let (a, b) = log.span();
+        assert_eq!(log.seq_at(b), log.len());
+        assert_eq!(log.seq_at(a.plus(-1)), 0);
+    }
+}
