@@ -665,7 +665,12 @@ fn event_feed(ui: &mut egui::Ui, p: &Picture) {
                         RichText::new(narrative::actor(e))
                             .color(Color32::from_rgb(0x90, 0xca, 0xf9)),
                     );
-                    ui.label(narrative::describe(e, &p.state));
+                    let text = narrative::describe(e, &p.state);
+                    // Every line from a drill realm says it is a drill.
+                    if p.drill && !text.starts_with("【演练】") {
+                        ui.label(RichText::new("【演练】").color(theme::DRILL).strong());
+                    }
+                    ui.label(text);
                 });
             }
         });
