@@ -17,6 +17,11 @@ fn officer() -> Actor {
 fn leader() -> Actor {
     Actor::new("张建国", Role::Commander, "console-2")
 }
+/// The radio gateway that reports the demo's fixes.
+pub fn field_actor() -> Actor {
+    field()
+}
+
 fn field() -> Actor {
     Actor::new("bridge", Role::FieldGateway, "bridge-1")
 }
@@ -740,6 +745,44 @@ pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
     d.play()
 }
 
+/// One step of the demo's field: every team on its way moves `metres`
+/// toward its incident (stopping short of it); each move is a fix report
+/// as a tracker would send it, stamped `at`.
+pub fn movement(state: &State, at: Timestamp, metres: f64) -> Vec<Command> {
+    state
+        .teams
+        .values()
+        .filter_map(|t| {
+            let TeamStatus::EnRoute(order) = &t.status else {
+                return None;
+            };
+            let to = state
+                .incidents
+                .get(&state.orders.get(order)?.incident)?
+                .position;
+            let from = t.last_fix.map_or(t.home, |f| f.position);
+            let left = from.distance_m(&to);
+            if left < 150.0 {
+                return None;
+            }
+            let f = (metres / left).min(1.0);
+            let position = GeoPoint::new(
+                from.lat + (to.lat - from.lat) * f,
+                from.lon + (to.lon - from.lon) * f,
+            );
+            Some(Command::ReportFix {
+                team: t.id.clone(),
+                fix: Fix {
+                    position,
+                    accuracy_m: Some(8.0),
+                    source: FixSource::Simulated,
+                    taken_at: at,
+                },
+            })
+        })
+        .collect()
+}
+
 /// The demo's table-top exercise realm.
 pub const DRILL_REALM: &str = "drill-dehui-w47";
 
@@ -842,6 +885,41 @@ mod tests {
         assert_eq!(call.answers.len(), 6);
         assert_eq!(call.silent(), vec![&TeamId::new("CY-WX")]);
     }
+
+    #[test]
+    fn teams_on_their_way_close_in_on_their_incident() {
+        let (night, _) = demo_decisions(NOW_T);
+        let mut state = State::default();
+        for d in &night {
+            state.apply_decision(d);
+        }
+        let moving = movement(&state, NOW_T.plus(1_000), 500.0);
+        assert!(!moving.is_empty(), "the demo has a team en route");
+        for cmd in &moving {
+            let Command::ReportFix { team, fix } = cmd else {
+                panic!("a fix");
+            };
+            let t = &state.teams[team];
+            let TeamStatus::EnRoute(order) = &t.status else {
+                panic!("only teams en route move");
+            };
+            let target = state.incidents[&state.orders[order].incident].position;
+            let before = t
+                .last_fix
+                .map_or(t.home, |f| f.position)
+                .distance_m(&target);
+            let after = fix.position.distance_m(&target);
+            assert!((before - after - 500.0).abs() < 5.0, "{before} → {after}");
+            let ctx = Context {
+                now: NOW_T.plus(1_000),
+                actor: field(),
+                realm: RealmKind::Live,
+            };
+            decide(&state, cmd, &ctx).expect("the relay accepts the fix");
+        }
+    }
+
+    const NOW_T: Timestamp = Timestamp(1_795_451_400_000);
 
     #[test]
     fn the_demo_drill_scenario_parses() {

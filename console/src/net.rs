@@ -643,6 +643,7 @@ impl DemoRelay {
             .map(|u| (u.clone(), client_config(&self.relay, &self.tokens, u)))
             .collect();
         let decisions = self.decisions.clone();
+        let decisions_for_field = self.decisions.clone();
         async move {
             let live = RealmId::live();
             let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
@@ -676,8 +677,39 @@ impl DemoRelay {
                     warn!("demo step not accepted: {other:?}");
                 }
             }
-            for (_, s) in sessions {
-                s.close().await;
+            // And the teams on their way keep moving (the demo's clock runs
+            // ten times faster than their speed).
+            let mut state = State::default();
+            for d in &decisions_for_field {
+                state.apply_decision(d);
+            }
+            let field = demo::field_actor();
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                let now = crate::picture::wall_clock();
+                for cmd in demo::movement(&state, now, 400.0) {
+                    let ctx = domain::Context {
+                        now,
+                        actor: field.clone(),
+                        realm: domain::RealmKind::Live,
+                    };
+                    let Ok(events) = domain::decide(&state, &cmd, &ctx) else {
+                        continue;
+                    };
+                    let Some(s) = session_of(&mut sessions, &configs, &field.user.0).await else {
+                        return;
+                    };
+                    match s.command(&live, cmd).await {
+                        Ok(CommandOutcome::Accepted { .. }) => {
+                            for e in &events {
+                                state.apply(e);
+                            }
+                        }
+                        Ok(other) => warn!("demo fix not accepted: {other:?}"),
+                        // The relay is gone: the window closed.
+                        Err(_) => return,
+                    }
+                }
             }
         }
     }
