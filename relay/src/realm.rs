@@ -3,6 +3,7 @@
 //! previous batch was being written forms the next group commit, so there is
 //! one fsync per batch, not per command.
 
+use domain::field::{EMERGENCY_CANCELLED, FieldCommand};
 use domain::{
     Actor, Command, Context, Decision, EventKind, OrderStatus, OrderStep, RealmKind, Role, State,
     Team, TeamId, Timestamp, decide,
@@ -293,8 +294,8 @@ impl Worker {
                         reply,
                     } => self.decide(actor, *command, Some(reply), &mut pending),
                     RealmRequest::Field { actor, observation } => {
-                        if let Some(cmd) = self.field_command(&observation) {
-                            self.decide(actor, cmd, None, &mut pending);
+                        for cmd in self.field_commands(&observation) {
+                            self.decide(actor.clone(), cmd, None, &mut pending);
                         }
                     }
                     RealmRequest::Subscribe {
@@ -400,14 +401,34 @@ impl Worker {
         }
     }
 
-    /// A fix from a known radio becomes a `ReportFix` for its team.
-    fn field_command(&self, obs: &FieldObservation) -> Option<Command> {
-        let fix = obs.fix?;
-        let team = self.radios.get(&obs.device)?;
-        Some(Command::ReportFix {
-            team: team.clone(),
-            fix,
-        })
+    /// What an observation from a known radio means for its team: a
+    /// `ReportFix` for a fix; an emergency raised (once, until cleared); a
+    /// cancelled one (CoT `b-a-o-can` status) cleared.
+    fn field_commands(&self, obs: &FieldObservation) -> Vec<Command> {
+        let Some(team) = self.radios.get(&obs.device) else {
+            return Vec::new();
+        };
+        let mut cmds = Vec::new();
+        if let Some(fix) = obs.fix {
+            cmds.push(Command::ReportFix {
+                team: team.clone(),
+                fix,
+            });
+        }
+        let active = self.state.field.emergencies.contains_key(team);
+        if obs.emergency && !active {
+            cmds.push(Command::Field(FieldCommand::RaiseEmergency {
+                team: team.clone(),
+                device: obs.device.clone(),
+                position: obs.fix.map(|f| f.position),
+                text: obs.text.clone().or_else(|| obs.status.clone()),
+            }));
+        } else if active && !obs.emergency && obs.status.as_deref() == Some(EMERGENCY_CANCELLED) {
+            cmds.push(Command::Field(FieldCommand::ClearEmergency {
+                team: team.clone(),
+            }));
+        }
+        cmds
     }
 
     /// Writes pending decisions as one group commit, then broadcasts and answers.

@@ -108,7 +108,7 @@ impl CommandClass {
             | Command::RegisterShelter(_)
             | Command::SetRules(_) => Setup,
             Command::SetRoster(_) => Roster,
-            Command::ReportFix { .. } => FieldReport,
+            Command::ReportFix { .. } | Command::Field(_) => FieldReport,
             Command::SetTeamService { .. } => TeamService,
             Command::OpenIncident(_)
             | Command::UpdateCasualties { .. }

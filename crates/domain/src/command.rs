@@ -193,6 +193,8 @@ pub enum Command {
         /// Expiry of the new stock.
         expiry: Option<Timestamp>,
     },
+    /// Field radio alarms (see `field`).
+    Field(crate::field::FieldCommand),
 }
 
 impl Command {
@@ -221,6 +223,7 @@ impl Command {
             Command::SettleSupplies { .. } => "settle supplies",
             Command::CancelReservation { .. } => "cancel reservation",
             Command::Replenish { .. } => "replenish stock",
+            Command::Field(f) => f.name(),
         }
     }
 }

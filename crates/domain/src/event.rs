@@ -156,4 +156,6 @@ pub enum EventKind {
         /// Expiry of the new stock.
         expiry: Option<Timestamp>,
     },
+    /// Field radio alarms (see `field`).
+    Field(crate::field::FieldEvent),
 }
