@@ -3,6 +3,7 @@
 //! relay as field observations and turns the realm's orders and positions
 //! into APRS messages and CoT markers.
 
+pub mod cli;
 pub mod config;
 pub mod input;
 pub mod metrics;

@@ -20,7 +20,11 @@ pub fn observation(r: &FieldRecord, realm: &RealmId) -> FieldObservation {
     FieldObservation {
         device: r.device.clone(),
         fix: r.fix(),
-        status: r.status.clone(),
+        status: if r.emergency_cancelled {
+            Some(domain::field::EMERGENCY_CANCELLED.to_owned())
+        } else {
+            r.status.clone()
+        },
         emergency: r.emergency,
         text: r.text.clone(),
         realm: realm.clone(),
