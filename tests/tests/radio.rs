@@ -105,6 +105,241 @@ fn cot_event(uid: &str, kind: &str, lat: f64, lon: f64, time: &str) -> String {
     )
 }
 
+/// A relay with team T1 owning `radios`, and a duty officer following `live`.
+struct RadioWorld {
+    relay: relay::ServerHandle,
+    tokens: std::collections::BTreeMap<String, String>,
+    data: PathBuf,
+    li: client::Session,
+    mirror: Mirror,
+}
+
+impl RadioWorld {
+    async fn start(name: &str, radios: &[&str]) -> RadioWorld {
+        let data = data_dir(name);
+        let tokens = add_users(
+            &data,
+            &[
+                ("admin", Role::Admin),
+                ("li", Role::DutyOfficer),
+                ("bridge", Role::FieldGateway),
+            ],
+        );
+        let relay = relay::Server::start(relay_config(&data))
+            .await
+            .expect("relay starts");
+        let cfg = |u: &str| client_config(relay.local_addr, &relay.fingerprint, u, &tokens[u]);
+        let admin = client::Session::connect(&cfg("admin"))
+            .await
+            .expect("admin connects");
+        let Command::RegisterTeam(mut t) = team("T1", TeamKind::ComprehensiveFireRescue) else {
+            unreachable!()
+        };
+        t.radio_ids = radios.iter().map(|r| (*r).to_owned()).collect();
+        accepted(&admin, &RealmId::live(), Command::RegisterTeam(t)).await;
+        let li = client::Session::connect(&cfg("li"))
+            .await
+            .expect("li connects");
+        li.subscribe(&RealmId::live(), 0).await.expect("subscribe");
+        RadioWorld {
+            mirror: Mirror::new(RealmId::live()),
+            relay,
+            tokens,
+            data,
+            li,
+        }
+    }
+
+    /// Bridge configuration: this relay, no thinning, then `rest`.
+    fn bridge_config(&self, metrics_port: u16, rest: &str) -> String {
+        format!(
+            "metrics = \"127.0.0.1:{metrics_port}\"\n[relay]\naddr = \"{}\"\nfingerprint = \"{}\"\nuser = \"bridge\"\ntoken = \"{}\"\n[thinning]\nmin_distance_m = 0\nmax_interval_s = 0\n{rest}",
+            self.relay.local_addr, self.relay.fingerprint, self.tokens["bridge"]
+        )
+    }
+
+    fn fix(&self) -> Option<Fix> {
+        self.mirror
+            .state
+            .teams
+            .get(&TeamId::new("T1"))
+            .and_then(|t| t.last_fix)
+    }
+}
+
+/// The path of a peer program; fails the test when it is not installed.
+fn peer(program: &str, package: &str) -> PathBuf {
+    for dir in std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .chain(["/usr/sbin", "/usr/bin"])
+    {
+        let p = Path::new(dir).join(program);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!("{program} not found: install the Debian package {package} (cargo xtask setup)");
+}
+
+/// Waits until the bridge reports input `name` connected.
+fn wait_input_up(metrics_addr: SocketAddr, name: &str) {
+    let key = format!("bridge_input_up{{input=\"{name}\"");
+    for _ in 0..200 {
+        if metrics(metrics_addr)
+            .lines()
+            .any(|l| l.starts_with(&key) && l.ends_with(" 1"))
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("bridge input {name} never connected");
+}
+
+/// A child process killed when dropped.
+struct Peer(Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direwolf_decodes_afsk_and_the_bridge_moves_the_team() {
+    let gen_packets = peer("gen_packets", "direwolf");
+    let direwolf = peer("direwolf", "direwolf");
+    let mut w = RadioWorld::start("radio-direwolf", &["BG2ABC-9"]).await;
+    // Two position packets as 1200 Bd AFSK audio, as a handheld would key them.
+    let packets = w.data.join("packets.txt");
+    std::fs::write(
+        &packets,
+        "BG2ABC-9>APDW17,WIDE1-1:!4352.81N/12519.20E>一队出发\nBG2ABC-9>APDW17:=4353.00N/12519.50E>到达\n",
+    )
+    .expect("packets");
+    let wav = w.data.join("packets.wav");
+    let st = Process::new(gen_packets)
+        .arg("-o")
+        .arg(&wav)
+        .arg(&packets)
+        .stdout(Stdio::null())
+        .status()
+        .expect("gen_packets runs");
+    assert!(st.success());
+    // Dire Wolf demodulates audio from stdin and serves KISS over TCP.
+    let kiss_port = free_tcp_port();
+    let conf = w.data.join("direwolf.conf");
+    std::fs::write(
+        &conf,
+        format!("ADEVICE stdin null\nARATE 44100\nCHANNEL 0\nMYCALL BG2ECC\nMODEM 1200\nKISSPORT {kiss_port}\nAGWPORT 0\n"),
+    )
+    .expect("conf");
+    let mut dw = Peer(
+        Process::new(direwolf)
+            .arg("-c")
+            .arg(&conf)
+            .args(["-t", "0", "-q", "hd"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("direwolf starts"),
+    );
+    let metrics_port = free_tcp_port();
+    let config = w.bridge_config(
+        metrics_port,
+        &format!(
+            "[[input]]\nname = \"tnc\"\nkind = \"kiss-tcp\"\nconnect = \"127.0.0.1:{kiss_port}\"\n"
+        ),
+    );
+    let _bridge = spawn_bridge(&w.data, &config);
+    wait_input_up(
+        format!("127.0.0.1:{metrics_port}").parse().expect("addr"),
+        "tnc",
+    );
+    let audio = std::fs::read(&wav).expect("wav");
+    let mut stdin = dw.0.stdin.take().expect("stdin");
+    // Keep stdin open afterwards: Dire Wolf exits at end of input.
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(&audio);
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let target = GeoPoint::new(43.0 + 53.00 / 60.0, 125.0 + 19.50 / 60.0);
+    wait_for(&mut w.li, &mut w.mirror, "the second APRS position", |s| {
+        s.teams
+            .get(&TeamId::new("T1"))
+            .and_then(|t| t.last_fix)
+            .is_some_and(|f| f.position.distance_m(&target) < 1.0)
+    })
+    .await;
+    assert_eq!(w.fix().expect("fix").source, FixSource::Aprs);
+    w.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gpsd_replays_a_beidou_log_and_fixes_arrive_in_order() {
+    let gpsfake = peer("gpsfake", "gpsd-clients");
+    peer("gpsd", "gpsd");
+    let mut w = RadioWorld::start("radio-gpsd", &["GPS-BD"]).await;
+    // A receiver driving north, one BeiDou/multi-GNSS epoch a second.
+    let mut log = String::new();
+    for i in 0..30 {
+        let t = format!("0835{:02}.00", 10 + i);
+        let lat = format!("43{:07.4}", 52.8123 + f64::from(i) * 0.01);
+        log += &radio::nmea::frame(&format!(
+            "GNRMC,{t},A,{lat},N,12519.2044,E,0.5,0.0,231126,,,A"
+        ));
+        log += &radio::nmea::frame(&format!(
+            "BDGGA,{t},{lat},N,12519.2044,E,1,12,0.8,215.3,M,-3.1,M,,"
+        ));
+        log += &radio::nmea::frame("GNGSA,A,3,01,02,03,04,05,06,,,,,,,1.5,0.8,1.2");
+    }
+    let log_path = w.data.join("beidou.nmea");
+    std::fs::write(&log_path, log).expect("log");
+    let port = free_tcp_port();
+    let _gpsd = Peer(
+        Process::new(gpsfake)
+            .args(["-P", &port.to_string(), "-c", "0.1", "-1", "-q"])
+            .arg(&log_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gpsfake starts"),
+    );
+    let metrics_port = free_tcp_port();
+    let config = w.bridge_config(
+        metrics_port,
+        &format!("[[input]]\nname = \"gpsd\"\nkind = \"gpsd\"\nconnect = \"127.0.0.1:{port}\"\ndevice = \"GPS-BD\"\n"),
+    );
+    let _bridge = spawn_bridge(&w.data, &config);
+    let last = 43.0 + 53.1023 / 60.0;
+    let mut seen: Vec<f64> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while seen.last().is_none_or(|l| (l - last).abs() > 1e-6) {
+        let msg = tokio::time::timeout_at(deadline, w.li.next_message())
+            .await
+            .unwrap_or_else(|_| panic!("timed out; fixes so far {seen:?}"))
+            .expect("connection open");
+        w.mirror.accept(&msg);
+        if let Some(f) = w.fix()
+            && seen.last() != Some(&f.position.lat)
+        {
+            seen.push(f.position.lat);
+        }
+    }
+    assert!(seen.len() >= 5, "{seen:?}");
+    assert!(
+        seen.windows(2).all(|p| p[0] < p[1]),
+        "out of order: {seen:?}"
+    );
+    let f = w.fix().expect("fix");
+    assert_eq!(f.source, FixSource::Gpsd);
+    assert!((f.position.lon - (125.0 + 19.2044 / 60.0)).abs() < 1e-6);
+    w.relay.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bridge_delivers_good_records_and_counts_bad_ones() {
     let data = data_dir("radio-bridge");

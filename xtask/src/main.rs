@@ -28,6 +28,10 @@ const RUN_PACKAGES: &[&str] = &[
 /// Packages for headless rendering in tests and screenshots.
 const HEADLESS_PACKAGES: &[&str] = &["xvfb", "xauth"];
 
+/// Real field-radio peers for the bridge's system tests: Dire Wolf (AFSK
+/// modem with KISS over TCP, and `gen_packets`), gpsd and `gpsfake`.
+const RADIO_PACKAGES: &[&str] = &["direwolf", "gpsd", "gpsd-clients"];
+
 /// Packages for regenerating the CJK font subset.
 const FONT_PACKAGES: &[&str] = &["fonts-noto-cjk", "python3-fonttools"];
 
@@ -63,7 +67,13 @@ fn main() -> ExitCode {
 }
 
 fn all_packages() -> Vec<&'static str> {
-    [BUILD_PACKAGES, RUN_PACKAGES, HEADLESS_PACKAGES].concat()
+    [
+        BUILD_PACKAGES,
+        RUN_PACKAGES,
+        HEADLESS_PACKAGES,
+        RADIO_PACKAGES,
+    ]
+    .concat()
 }
 
 fn workspace_root() -> PathBuf {

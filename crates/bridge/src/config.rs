@@ -110,6 +110,8 @@ pub enum InputKind {
     Gpsd {
         /// gpsd address (usually port 2947).
         connect: SocketAddr,
+        /// Radio id for every report; gpsd's device path when absent.
+        device: Option<String>,
     },
     /// KISS TNC over TCP (Dire Wolf listens on 8001).
     KissTcp {

@@ -38,6 +38,8 @@ pub enum Decoder {
         framer: nmea::LineFramer,
         /// Name when a report has no device.
         device: String,
+        /// Name for every report, whatever gpsd calls the device.
+        fixed: Option<String>,
     },
     /// KISS frames carrying APRS.
     Kiss(kiss::KissDecoder),
@@ -54,11 +56,13 @@ impl Decoder {
         }
     }
 
-    /// gpsd reports, `device` when a report names none.
-    pub fn gpsd(device: &str) -> Self {
+    /// gpsd reports named `fixed` if given, else by gpsd's device path
+    /// (`fallback` when a report names none).
+    pub fn gpsd(fixed: Option<&str>, fallback: &str) -> Self {
         Decoder::Gpsd {
             framer: nmea::LineFramer::new(gpsd::MAX_LINE),
-            device: device.to_owned(),
+            device: fallback.to_owned(),
+            fixed: fixed.map(str::to_owned),
         }
     }
 
@@ -86,11 +90,20 @@ impl Decoder {
                     });
                 }
             }
-            Decoder::Gpsd { framer, device } => {
+            Decoder::Gpsd {
+                framer,
+                device,
+                fixed,
+            } => {
                 for line in framer.push(bytes) {
                     match line {
                         nmea::Line::Complete(l) => match gpsd::parse(&l, device, at) {
-                            Ok(gpsd::Report::Tpv(r)) => out.push(Ok(r)),
+                            Ok(gpsd::Report::Tpv(mut r)) => {
+                                if let Some(f) = fixed {
+                                    r.device.clone_from(f);
+                                }
+                                out.push(Ok(r))
+                            }
                             Ok(_) => {}
                             Err(e) => out.push(Err(e)),
                         },
@@ -244,14 +257,14 @@ pub async fn run(
             .await
         }
         InputKind::CotTcp { listen } => tcp_listen(listen, stats, tx, |_| Decoder::cot()).await,
-        InputKind::Gpsd { connect } => {
+        InputKind::Gpsd { connect, device } => {
             tcp_client(
                 &name,
                 connect,
                 stats,
                 tx,
                 None,
-                || Decoder::gpsd("gpsd"),
+                || Decoder::gpsd(device.as_deref(), "gpsd"),
                 gpsd::WATCH.as_bytes(),
             )
             .await
