@@ -553,3 +553,166 @@ refresh_s = 1
     );
     relay.shutdown().await;
 }
+
+/// A TAK client built on pytak: sends a position and a 911 alert to
+/// `send_url`, then reads `recv_url` until the bridge's marker for `uid`
+/// shows `lat`, and prints that event.
+const PYTAK_CLIENT: &str = r#"
+import asyncio, sys, warnings
+warnings.filterwarnings("ignore")
+import pytak
+from configparser import ConfigParser
+
+async def main(send_url, recv_url, uid, lat):
+    c = ConfigParser()
+    c["send"] = {"COT_URL": send_url}
+    c["recv"] = {"COT_URL": recv_url}
+    _, w = await pytak.protocol_factory(c["send"])
+    w.write(pytak.gen_cot(lat=43.8901, lon=125.3402, ce=5, hae=210, uid="ANDROID-7", cot_type="a-f-G-U-C", callsign="七队"))
+    await w.drain()
+    await asyncio.sleep(1.2)
+    w.write(pytak.gen_cot(lat=43.8902, lon=125.3403, ce=5, hae=210, uid="ANDROID-7", cot_type="b-a-o-tbl", callsign="七队"))
+    await w.drain()
+    r, _ = await pytak.protocol_factory(c["recv"])
+    while True:
+        ev = await asyncio.wait_for(r.readuntil(b"</event>"), 30)
+        if uid.encode() in ev and lat.encode() in ev:
+            sys.stdout.write(ev.decode())
+            return
+
+asyncio.run(main(*sys.argv[1:]))
+"#;
+
+/// pytak's interpreter: `ECC_TAK_VENV`, else `target/tak-venv` (made by
+/// `cargo xtask setup`); fails the test when pytak is not there.
+fn pytak_python() -> PathBuf {
+    let venv = std::env::var_os("ECC_TAK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+                .join("tak-venv")
+        });
+    let python = venv.join("bin").join("python");
+    let ok = Process::new(&python)
+        .args(["-W", "ignore", "-c", "import pytak"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "pytak not found in {} (cargo xtask setup makes it)",
+        venv.display()
+    );
+    python
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pytak_client_reports_an_emergency_and_receives_the_team_marker() {
+    let python = pytak_python();
+    let mut w = RadioWorld::start("radio-tak", &["ANDROID-7"]).await;
+    let (cot_port, out_port, metrics_port) = (free_tcp_port(), free_tcp_port(), free_tcp_port());
+    let config = w.bridge_config(
+        metrics_port,
+        &format!(
+            "[[input]]\nname = \"tak\"\nkind = \"cot-tcp\"\nlisten = \"127.0.0.1:{cot_port}\"\n[cot_output]\nlisten = \"127.0.0.1:{out_port}\"\nrefresh_s = 1\n"
+        ),
+    );
+    let _bridge = spawn_bridge(&w.data, &config);
+    connect(format!("127.0.0.1:{cot_port}").parse().expect("addr"));
+    connect(format!("127.0.0.1:{out_port}").parse().expect("addr"));
+    let script = w.data.join("tak_client.py");
+    std::fs::write(&script, PYTAK_CLIENT).expect("script");
+    let client = tokio::task::spawn_blocking(move || {
+        Process::new(python)
+            .arg(script)
+            .arg(format!("tcp://127.0.0.1:{cot_port}"))
+            .arg(format!("tcp://127.0.0.1:{out_port}"))
+            .args(["ecc.team.T1", "43.8902"])
+            .output()
+            .expect("pytak client runs")
+    });
+    wait_for(&mut w.li, &mut w.mirror, "the TAK emergency", |s| {
+        s.field.emergencies.contains_key(&TeamId::new("T1"))
+    })
+    .await;
+    let e = &w.mirror.state.field.emergencies[&TeamId::new("T1")];
+    assert_eq!(e.device, "ANDROID-7");
+    let p = e.position.expect("position");
+    assert!((p.lat - 43.8902).abs() < 1e-6 && (p.lon - 125.3403).abs() < 1e-6);
+    let out = client.await.expect("joined");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ev = radio::cot::parse(&out.stdout).expect("marker parses");
+    assert_eq!(ev.uid, "ecc.team.T1");
+    assert_eq!(ev.point.map(|p| p.lon), Some(125.3403));
+    w.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulated_units_reach_their_teams_through_the_bridge() {
+    let mut w = RadioWorld::start("radio-sim", &["SIM-0000"]).await;
+    let admin = client::Session::connect(&client_config(
+        w.relay.local_addr,
+        &w.relay.fingerprint,
+        "admin",
+        &w.tokens["admin"],
+    ))
+    .await
+    .expect("admin connects");
+    for i in 1..5 {
+        let Command::RegisterTeam(mut t) = team(&format!("T{}", i + 1), TeamKind::Medical) else {
+            unreachable!()
+        };
+        t.radio_ids = vec![format!("SIM-{i:04}")];
+        accepted(&admin, &RealmId::live(), Command::RegisterTeam(t)).await;
+    }
+    let (cot_port, metrics_port) = (free_tcp_port(), free_tcp_port());
+    let config = w.bridge_config(
+        metrics_port,
+        &format!(
+            "[[input]]\nname = \"sim\"\nkind = \"cot-tcp\"\nlisten = \"127.0.0.1:{cot_port}\"\n"
+        ),
+    );
+    let _bridge = spawn_bridge(&w.data, &config);
+    connect(format!("127.0.0.1:{cot_port}").parse().expect("addr"));
+    let sim = Process::new(bridge_binary())
+        .args([
+            "sim",
+            "--format",
+            "cot",
+            "-n",
+            "5",
+            "--interval",
+            "0.2",
+            "--duration",
+            "2",
+        ])
+        .arg("--target")
+        .arg(format!("127.0.0.1:{cot_port}"))
+        .status()
+        .expect("sim runs");
+    assert!(sim.success());
+    let centre = GeoPoint::new(43.88, 125.32);
+    wait_for(
+        &mut w.li,
+        &mut w.mirror,
+        "a fix for every simulated unit",
+        |s| s.teams.len() == 5 && s.teams.values().all(|t| t.last_fix.is_some()),
+    )
+    .await;
+    for t in w.mirror.state.teams.values() {
+        let f = t.last_fix.expect("fix");
+        assert!(
+            f.position.distance_m(&centre) < 8_000.0,
+            "{} at {:?}",
+            t.id,
+            f.position
+        );
+        assert_eq!(f.source, FixSource::CursorOnTarget);
+    }
+    w.relay.shutdown().await;
+}

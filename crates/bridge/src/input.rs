@@ -240,7 +240,7 @@ pub async fn run(
                 Decoder::nmea(
                     &device
                         .clone()
-                        .unwrap_or_else(|| format!("nmea-{}", peer.ip())),
+                        .unwrap_or_else(|| format!("nmea-{peer}")),
                 )
             })
             .await
@@ -251,7 +251,7 @@ pub async fn run(
                 Decoder::nmea(
                     &device
                         .clone()
-                        .unwrap_or_else(|| format!("nmea-{}", peer.ip())),
+                        .unwrap_or_else(|| format!("nmea-{peer}")),
                 )
             })
             .await
