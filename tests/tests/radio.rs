@@ -716,3 +716,71 @@ async fn simulated_units_reach_their_teams_through_the_bridge() {
     }
     w.relay.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_goes_out_as_an_aprs_message_and_a_geochat() {
+    let w = RadioWorld::start("radio-orders", &["BG2ABC-9", "ANDROID-9"]).await;
+    // The test is the TNC here: it reads what the bridge hands it to transmit.
+    let tnc = std::net::TcpListener::bind("127.0.0.1:0").expect("tnc");
+    let (out_port, metrics_port) = (free_tcp_port(), free_tcp_port());
+    let config = w.bridge_config(
+        metrics_port,
+        &format!(
+            "[[input]]\nname = \"tnc\"\nkind = \"kiss-tcp\"\nconnect = \"{}\"\n[aprs_output]\nvia = \"tnc\"\ncallsign = \"BG2ECC\"\n[cot_output]\nlisten = \"127.0.0.1:{out_port}\"\n",
+            tnc.local_addr().expect("addr")
+        ),
+    );
+    let _bridge = spawn_bridge(&w.data, &config);
+    let (mut radio_link, _) = tnc.accept().expect("bridge connects to the TNC");
+    let mut tak = connect(format!("127.0.0.1:{out_port}").parse().expect("addr"));
+    wait_input_up(
+        format!("127.0.0.1:{metrics_port}").parse().expect("addr"),
+        "tnc",
+    );
+    // The duty officer takes the call and dispatches the team.
+    let live = RealmId::live();
+    accepted(&w.li, &live, incident("I1")).await;
+    accepted(&w.li, &live, order("O1", "I1", "T1", "立即出动")).await;
+
+    radio_link
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let mut kiss = radio::kiss::KissDecoder::new();
+    let mut buf = [0u8; 1024];
+    let message = 'aprs: loop {
+        let n = radio_link.read(&mut buf).expect("a frame to transmit");
+        assert!(n > 0, "bridge closed the TNC link");
+        for frame in kiss.push(&buf[..n]) {
+            let ui = radio::ax25::UiFrame::decode(&frame.expect("kiss").data).expect("ax25");
+            assert_eq!(ui.source.to_string(), "BG2ECC");
+            if let Ok(radio::aprs::Packet::Message(m)) = radio::aprs::parse(&ui, Timestamp(0)) {
+                break 'aprs m;
+            }
+        }
+    };
+    assert_eq!(message.addressee, "BG2ABC-9");
+    assert!(message.text.contains("立即出动"), "{message:?}");
+    assert!(message.id.is_some(), "orders ask for an ack");
+
+    tak.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let mut splitter = radio::cot::EventSplitter::new(radio::cot::MAX_EVENT);
+    let chat = 'chat: loop {
+        let n = tak.read(&mut buf).expect("chat arrives");
+        assert!(n > 0, "CoT output closed");
+        for doc in splitter.push(&buf[..n]).into_iter().flatten() {
+            let ev = radio::cot::parse(&doc).expect("parses");
+            if ev.kind == "b-t-f" {
+                break 'chat ev;
+            }
+        }
+    };
+    assert!(
+        chat.remarks
+            .as_deref()
+            .is_some_and(|r| r.contains("立即出动")),
+        "{chat:?}"
+    );
+    assert!(chat.uid.contains("ANDROID-9"));
+    w.relay.shutdown().await;
+}
