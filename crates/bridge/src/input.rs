@@ -237,22 +237,14 @@ pub async fn run(
         }
         InputKind::NmeaUdp { listen, device } => {
             udp(listen, stats, tx, move |peer| {
-                Decoder::nmea(
-                    &device
-                        .clone()
-                        .unwrap_or_else(|| format!("nmea-{peer}")),
-                )
+                Decoder::nmea(&device.clone().unwrap_or_else(|| format!("nmea-{peer}")))
             })
             .await
         }
         InputKind::CotUdp { listen } => udp(listen, stats, tx, |_| Decoder::cot()).await,
         InputKind::NmeaTcp { listen, device } => {
             tcp_listen(listen, stats, tx, move |peer| {
-                Decoder::nmea(
-                    &device
-                        .clone()
-                        .unwrap_or_else(|| format!("nmea-{peer}")),
-                )
+                Decoder::nmea(&device.clone().unwrap_or_else(|| format!("nmea-{peer}")))
             })
             .await
         }
