@@ -123,6 +123,7 @@ impl RadioWorld {
                 ("admin", Role::Admin),
                 ("li", Role::DutyOfficer),
                 ("bridge", Role::FieldGateway),
+                ("director", Role::DrillDirector),
             ],
         );
         let relay = relay::Server::start(relay_config(&data))
@@ -483,6 +484,10 @@ refresh_s = 1
     .await;
     let later =
         radio::time::format_iso8601(radio::time::parse_iso8601(&now).expect("time").plus(1000));
+    // Exercise traffic never reaches live; it is counted, not forwarded.
+    let exercise = cot_event("ANDROID-1", "a-f-G-U-C", 40.0, 120.0, &later)
+        .replace("how=\"m-g\"", "how=\"m-g\" opex=\"e\"");
+    tak.write_all(exercise.as_bytes()).expect("exercise event");
     tak.write_all(cot_event("ANDROID-1", "b-a-o-tbl", 43.8813, 125.3312, &later).as_bytes())
         .expect("emergency");
     wait_for(&mut li, &mut mirror, "the emergency", |s| {
@@ -544,6 +549,14 @@ refresh_s = 1
     );
     assert!(
         metric(&m, "bridge_records_total{input=\"tak\",format=\"cot\"}") >= 2,
+        "{m}"
+    );
+    assert_eq!(
+        metric(
+            &m,
+            "bridge_rejected_total{input=\"tak\",format=\"cot\",reason=\"exercise_in_live\"}"
+        ),
+        1,
         "{m}"
     );
     assert_eq!(metric(&m, "bridge_relay_up"), 1, "{m}");
@@ -782,5 +795,86 @@ async fn an_order_goes_out_as_an_aprs_message_and_a_geochat() {
         "{chat:?}"
     );
     assert!(chat.uid.contains("ANDROID-9"));
+    w.relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_bridge_feeds_its_drill_realm_and_marks_markers_as_exercise() {
+    let w = RadioWorld::start("radio-drill", &[]).await;
+    let drill = RealmId("drill-20261123-radio".into());
+    let mut director = client::Session::connect(&client_config(
+        w.relay.local_addr,
+        &w.relay.fingerprint,
+        "director",
+        &w.tokens["director"],
+    ))
+    .await
+    .expect("director connects");
+    director
+        .send(&protocol::ClientMessage::OpenDrill {
+            realm: drill.clone(),
+        })
+        .await
+        .expect("sent");
+    // The relay answers an opened drill with a fresh welcome.
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), director.next_message()).await {
+            Ok(Some(protocol::ServerMessage::Welcome(_))) => break,
+            Ok(Some(_)) => continue,
+            other => panic!("no welcome: {other:?}"),
+        }
+    }
+    let Command::RegisterTeam(mut t) = team("D1", TeamKind::Hazchem) else {
+        unreachable!()
+    };
+    t.radio_ids = vec!["ANDROID-D".into()];
+    accepted(&director, &drill, Command::RegisterTeam(t)).await;
+    director.subscribe(&drill, 0).await.expect("subscribe");
+    let mut mirror = Mirror::new(drill.clone());
+
+    let (cot_port, out_port, metrics_port) = (free_tcp_port(), free_tcp_port(), free_tcp_port());
+    let config = w
+        .bridge_config(
+            metrics_port,
+            &format!(
+                "[[input]]\nname = \"tak\"\nkind = \"cot-tcp\"\nlisten = \"127.0.0.1:{cot_port}\"\n[cot_output]\nlisten = \"127.0.0.1:{out_port}\"\nrefresh_s = 1\n"
+            ),
+        )
+        .replace("user = \"bridge\"\n", &format!("user = \"bridge\"\nrealm = \"{}\"\n", drill.0));
+    let _bridge = spawn_bridge(&w.data, &config);
+    let mut tak = connect(format!("127.0.0.1:{cot_port}").parse().expect("addr"));
+    let time = radio::time::format_iso8601(Timestamp(now_ms()));
+    let exercise = cot_event("ANDROID-D", "a-f-G-U-C", 43.8701, 125.3001, &time)
+        .replace("how=\"m-g\"", "how=\"m-g\" opex=\"e\"");
+    tak.write_all(exercise.as_bytes()).expect("sent");
+    wait_for(&mut director, &mut mirror, "the drill fix", |s| {
+        s.teams
+            .get(&TeamId::new("D1"))
+            .and_then(|t| t.last_fix)
+            .is_some()
+    })
+    .await;
+
+    let mut out = connect(format!("127.0.0.1:{out_port}").parse().expect("addr"));
+    out.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let mut splitter = radio::cot::EventSplitter::new(radio::cot::MAX_EVENT);
+    let mut buf = [0u8; 8192];
+    let marker = 'read: loop {
+        let n = out.read(&mut buf).expect("markers arrive");
+        assert!(n > 0, "CoT output closed");
+        for doc in splitter.push(&buf[..n]).into_iter().flatten() {
+            let ev = radio::cot::parse(&doc).expect("parses");
+            if ev.uid == "ecc.team.D1" {
+                break 'read ev;
+            }
+        }
+    };
+    assert!(marker.is_exercise(), "drill markers carry opex=\"e\"");
+    assert_eq!(
+        w.relay.last_seq(&RealmId::live()),
+        Some(1),
+        "live saw only its own team"
+    );
     w.relay.shutdown().await;
 }
