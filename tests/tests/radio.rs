@@ -683,11 +683,11 @@ async fn simulated_units_reach_their_teams_through_the_bridge() {
         t.radio_ids = vec![format!("SIM-{i:04}")];
         accepted(&admin, &RealmId::live(), Command::RegisterTeam(t)).await;
     }
-    let (cot_port, metrics_port) = (free_tcp_port(), free_tcp_port());
+    let (cot_port, metrics_port, nmea_port) = (free_tcp_port(), free_tcp_port(), free_port());
     let config = w.bridge_config(
         metrics_port,
         &format!(
-            "[[input]]\nname = \"sim\"\nkind = \"cot-tcp\"\nlisten = \"127.0.0.1:{cot_port}\"\n"
+            "[[input]]\nname = \"sim\"\nkind = \"cot-tcp\"\nlisten = \"127.0.0.1:{cot_port}\"\n[[input]]\nname = \"sim-nmea\"\nkind = \"nmea-udp\"\nlisten = \"127.0.0.1:{nmea_port}\"\n"
         ),
     );
     let _bridge = spawn_bridge(&w.data, &config);
@@ -709,6 +709,35 @@ async fn simulated_units_reach_their_teams_through_the_bridge() {
         .status()
         .expect("sim runs");
     assert!(sim.success());
+    // The same units as NMEA receivers over UDP: each is its own device.
+    let sim = Process::new(bridge_binary())
+        .args([
+            "sim",
+            "--format",
+            "nmea",
+            "-n",
+            "3",
+            "--interval",
+            "0.2",
+            "--duration",
+            "1",
+        ])
+        .arg("--target")
+        .arg(format!("127.0.0.1:{nmea_port}"))
+        .status()
+        .expect("sim runs");
+    assert!(sim.success());
+    let metrics_addr: SocketAddr = format!("127.0.0.1:{metrics_port}").parse().expect("addr");
+    let key = "bridge_records_total{input=\"sim-nmea\",format=\"nmea\"}";
+    let mut nmea_records = 0;
+    for _ in 0..50 {
+        nmea_records = metric(&metrics(metrics_addr), key);
+        if nmea_records >= 6 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(nmea_records >= 6, "{nmea_records} NMEA records");
     let centre = GeoPoint::new(43.88, 125.32);
     wait_for(
         &mut w.li,
