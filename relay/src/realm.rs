@@ -221,7 +221,18 @@ pub fn start(
 fn load_state(ledger: &Ledger) -> anyhow::Result<State> {
     let last = ledger.last_seq();
     let (mut state, from) = match ledger.snapshot_at_or_before(last)? {
-        Some((seq, bytes)) => (postcard::from_bytes::<State>(&bytes)?, seq),
+        Some((seq, bytes)) => match postcard::from_bytes::<State>(&bytes) {
+            Ok(state) => (state, seq),
+            // A snapshot written before `State` gained a field no longer
+            // decodes; the log itself still does, so fold it from the start.
+            Err(e) => {
+                tracing::warn!(
+                    seq,
+                    "snapshot does not decode ({e}); replaying the whole log"
+                );
+                (State::default(), 0)
+            }
+        },
         None => (State::default(), 0),
     };
     for rec in ledger.read_from(from + 1)? {
@@ -652,5 +663,36 @@ fn deliver(
             false
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::{Actor, Event, Role, Rules, Timestamp};
+
+    #[test]
+    fn a_snapshot_that_no_longer_decodes_gives_way_to_replaying_the_log() {
+        let dir = std::env::temp_dir().join(format!("ecc-realm-snapshot-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let (mut ledger, _) = Ledger::open(&dir, key, LedgerOptions::default()).expect("opens");
+        let d = Decision {
+            at: Timestamp(42),
+            actor: Actor::new("admin", Role::Admin, "t"),
+            command: Command::SetRules(Box::default()),
+            events: vec![Event {
+                at: Timestamp(42),
+                actor: Actor::new("admin", Role::Admin, "t"),
+                kind: EventKind::RulesSet(Box::new(Rules::default())),
+            }],
+        };
+        let payload = postcard::to_stdvec(&d).expect("encodes");
+        ledger.append_batch(&[(42, &payload)]).expect("appends");
+        // As written by a build whose `State` had fewer fields.
+        ledger.write_snapshot(1, &[0xFF, 0x01]).expect("snapshot");
+        let state = load_state(&ledger).expect("loads");
+        assert_eq!(state.last_event_at, Timestamp(42));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
