@@ -669,7 +669,7 @@ fn deliver(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::{Actor, Event, Role, Rules, Timestamp};
+    use domain::{Actor, Event, Role, Timestamp};
 
     #[test]
     fn a_snapshot_that_no_longer_decodes_gives_way_to_replaying_the_log() {
@@ -684,7 +684,7 @@ mod tests {
             events: vec![Event {
                 at: Timestamp(42),
                 actor: Actor::new("admin", Role::Admin, "t"),
-                kind: EventKind::RulesSet(Box::new(Rules::default())),
+                kind: EventKind::RulesSet(Box::default()),
             }],
         };
         let payload = postcard::to_stdvec(&d).expect("encodes");
