@@ -194,6 +194,10 @@ impl Backoff {
 /// Most simultaneous TCP peers per listening input.
 const MAX_PEERS: usize = 256;
 
+/// A TCP peer that sends nothing for this long is disconnected (TAK clients
+/// report at least every minute or so).
+const PEER_IDLE: Duration = Duration::from_secs(600);
+
 /// Runs one input until the record receiver is dropped. `kiss_out` carries
 /// frames to transmit on a KISS input's TNC.
 pub async fn run(
@@ -321,7 +325,8 @@ async fn tcp_listen(
         tokio::spawn(async move {
             let _permit = permit;
             let mut buf = vec![0u8; 16 * 1024];
-            while let Ok(n) = sock.read(&mut buf).await {
+            // A silent peer gives its slot back after PEER_IDLE.
+            while let Ok(Ok(n)) = tokio::time::timeout(PEER_IDLE, sock.read(&mut buf)).await {
                 if n == 0 || !deliver(dec.push(&buf[..n], now()), &stats, &tx).await {
                     break;
                 }
