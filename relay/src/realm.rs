@@ -3,6 +3,7 @@
 //! previous batch was being written forms the next group commit, so there is
 //! one fsync per batch, not per command.
 
+use domain::field::{EMERGENCY_CANCELLED, FieldCommand};
 use domain::{
     Actor, Command, Context, Decision, EventKind, OrderStatus, OrderStep, RealmKind, Role, State,
     Team, TeamId, Timestamp, decide,
@@ -230,7 +231,18 @@ pub fn start(
 fn load_state(ledger: &Ledger) -> anyhow::Result<State> {
     let last = ledger.last_seq();
     let (mut state, from) = match ledger.snapshot_at_or_before(last)? {
-        Some((seq, bytes)) => (postcard::from_bytes::<State>(&bytes)?, seq),
+        Some((seq, bytes)) => match postcard::from_bytes::<State>(&bytes) {
+            Ok(state) => (state, seq),
+            // A snapshot written before `State` gained a field no longer
+            // decodes; the log itself still does, so fold it from the start.
+            Err(e) => {
+                tracing::warn!(
+                    seq,
+                    "snapshot does not decode ({e}); replaying the whole log"
+                );
+                (State::default(), 0)
+            }
+        },
         None => (State::default(), 0),
     };
     for rec in ledger.read_from(from + 1)? {
@@ -313,8 +325,8 @@ impl Worker {
                         reply,
                     } => self.decide(actor, *command, Some(reply), &mut pending),
                     RealmRequest::Field { actor, observation } => {
-                        if let Some(cmd) = self.field_command(&observation) {
-                            self.decide(actor, cmd, None, &mut pending);
+                        for cmd in self.field_commands(&observation) {
+                            self.decide(actor.clone(), cmd, None, &mut pending);
                         }
                     }
                     RealmRequest::Subscribe {
@@ -548,14 +560,34 @@ impl Worker {
         }
     }
 
-    /// A fix from a known radio becomes a `ReportFix` for its team.
-    fn field_command(&self, obs: &FieldObservation) -> Option<Command> {
-        let fix = obs.fix?;
-        let team = self.radios.get(&obs.device)?;
-        Some(Command::ReportFix {
-            team: team.clone(),
-            fix,
-        })
+    /// What an observation from a known radio means for its team: a
+    /// `ReportFix` for a fix; an emergency raised (once, until cleared); a
+    /// cancelled one (CoT `b-a-o-can` status) cleared.
+    fn field_commands(&self, obs: &FieldObservation) -> Vec<Command> {
+        let Some(team) = self.radios.get(&obs.device) else {
+            return Vec::new();
+        };
+        let mut cmds = Vec::new();
+        if let Some(fix) = obs.fix {
+            cmds.push(Command::ReportFix {
+                team: team.clone(),
+                fix,
+            });
+        }
+        let active = self.state.field.emergencies.contains_key(team);
+        if obs.emergency && !active {
+            cmds.push(Command::Field(FieldCommand::RaiseEmergency {
+                team: team.clone(),
+                device: obs.device.clone(),
+                position: obs.fix.map(|f| f.position),
+                text: obs.text.clone().or_else(|| obs.status.clone()),
+            }));
+        } else if active && !obs.emergency && obs.status.as_deref() == Some(EMERGENCY_CANCELLED) {
+            cmds.push(Command::Field(FieldCommand::ClearEmergency {
+                team: team.clone(),
+            }));
+        }
+        cmds
     }
 
     /// Writes pending decisions as one group commit, then broadcasts and answers.
@@ -781,5 +813,36 @@ fn deliver(
             false
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::{Actor, Event, Role, Timestamp};
+
+    #[test]
+    fn a_snapshot_that_no_longer_decodes_gives_way_to_replaying_the_log() {
+        let dir = std::env::temp_dir().join(format!("ecc-realm-snapshot-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let (mut ledger, _) = Ledger::open(&dir, key, LedgerOptions::default()).expect("opens");
+        let d = Decision {
+            at: Timestamp(42),
+            actor: Actor::new("admin", Role::Admin, "t"),
+            command: Command::SetRules(Box::default()),
+            events: vec![Event {
+                at: Timestamp(42),
+                actor: Actor::new("admin", Role::Admin, "t"),
+                kind: EventKind::RulesSet(Box::default()),
+            }],
+        };
+        let payload = postcard::to_stdvec(&d).expect("encodes");
+        ledger.append_batch(&[(42, &payload)]).expect("appends");
+        // As written by a build whose `State` had fewer fields.
+        ledger.write_snapshot(1, &[0xFF, 0x01]).expect("snapshot");
+        let state = load_state(&ledger).expect("loads");
+        assert_eq!(state.last_event_at, Timestamp(42));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -6,4 +6,5 @@ mod support;
 mod crash;
 mod drill;
 mod duty;
+mod radio;
 mod sessions;

@@ -28,6 +28,15 @@ const RUN_PACKAGES: &[&str] = &[
 /// Packages for headless rendering in tests and screenshots.
 const HEADLESS_PACKAGES: &[&str] = &["xvfb", "xauth"];
 
+/// Real field-radio peers for the bridge's system tests: Dire Wolf (AFSK
+/// modem with KISS over TCP, and `gen_packets`), gpsd and `gpsfake`.
+/// `python3-venv` makes the virtual environment for the TAK client (pytak).
+const RADIO_PACKAGES: &[&str] = &["direwolf", "gpsd", "gpsd-clients", "python3-venv"];
+
+/// PyPI packages of the TAK peer in the radio tests, installed into
+/// [`tak_venv`].
+const TAK_PIP_PACKAGES: &[&str] = &["pytak"];
+
 /// Packages for regenerating the CJK font subset.
 const FONT_PACKAGES: &[&str] = &["fonts-noto-cjk", "python3-fonttools"];
 
@@ -49,7 +58,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
         Some("lint") => lint(),
-        Some("setup") => ensure_packages(&all_packages()),
+        Some("setup") => ensure_packages(&all_packages()).and_then(|()| ensure_tak_venv()),
         Some("font") => font(),
         _ => Err(USAGE.to_owned()),
     };
@@ -63,7 +72,13 @@ fn main() -> ExitCode {
 }
 
 fn all_packages() -> Vec<&'static str> {
-    [BUILD_PACKAGES, RUN_PACKAGES, HEADLESS_PACKAGES].concat()
+    [
+        BUILD_PACKAGES,
+        RUN_PACKAGES,
+        HEADLESS_PACKAGES,
+        RADIO_PACKAGES,
+    ]
+    .concat()
 }
 
 fn workspace_root() -> PathBuf {
@@ -198,6 +213,7 @@ fn target_dir() -> PathBuf {
 
 fn test() -> Result<(), String> {
     ensure_packages(&all_packages())?;
+    ensure_tak_venv()?;
     // One profile, one build: the console's rendering tests open a real
     // window, so the whole run sits under a virtual X server.
     let mut cmd = Command::new("xvfb-run");
@@ -206,6 +222,36 @@ fn test() -> Result<(), String> {
         .args(["test", "--workspace", "--no-fail-fast"])
         .current_dir(workspace_root());
     run(&mut cmd)
+}
+
+/// Where the radio tests find pytak: `ECC_TAK_VENV`, else `target/tak-venv`.
+fn tak_venv() -> PathBuf {
+    env::var_os("ECC_TAK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target").join("tak-venv"))
+}
+
+/// Creates the TAK client's virtual environment unless pytak already imports.
+fn ensure_tak_venv() -> Result<(), String> {
+    let venv = tak_venv();
+    let python = venv.join("bin").join("python");
+    let ready = Command::new(&python)
+        .args(["-W", "ignore", "-c", "import pytak"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ready {
+        return Ok(());
+    }
+    eprintln!(
+        "xtask: creating {} with {TAK_PIP_PACKAGES:?}",
+        venv.display()
+    );
+    run(Command::new("/usr/bin/python3")
+        .args(["-m", "venv"])
+        .arg(&venv))?;
+    run(Command::new(venv.join("bin").join("pip"))
+        .args(["install", "-q"])
+        .args(TAK_PIP_PACKAGES))
 }
 
 fn lint() -> Result<(), String> {

@@ -122,7 +122,9 @@ impl CommandClass {
             | Command::RegisterShelter(_)
             | Command::SetRules(_) => Setup,
             Command::SetRoster(_) => Roster,
-            Command::ReportFix { .. } | Command::RequestSupport { .. } => FieldReport,
+            Command::ReportFix { .. } | Command::RequestSupport { .. } | Command::Field(_) => {
+                FieldReport
+            }
             Command::SetTeamService { .. } => TeamService,
             Command::OpenIncident(_)
             | Command::UpdateCasualties { .. }

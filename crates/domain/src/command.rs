@@ -245,6 +245,8 @@ pub enum Command {
     },
     /// Drill clock and scenario messages; refused outside drill realms.
     Drill(crate::drill::DrillCommand),
+    /// Field radio alarms (see `field`).
+    Field(crate::field::FieldCommand),
 }
 
 impl Command {
@@ -280,6 +282,7 @@ impl Command {
             Command::GiveHandover { .. } => "give handover",
             Command::AcceptHandover { .. } => "accept handover",
             Command::Drill(_) => "drill",
+            Command::Field(f) => f.name(),
         }
     }
 }

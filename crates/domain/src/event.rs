@@ -196,4 +196,6 @@ pub enum EventKind {
     },
     /// A drill clock change or scenario message (drill realms only).
     Drill(crate::drill::DrillEvent),
+    /// Field radio alarms (see `field`).
+    Field(crate::field::FieldEvent),
 }

@@ -32,6 +32,13 @@ pub fn describe(e: &Event, state: &State) -> String {
         EventKind::ShelterRegistered(s) => format!("登记避难场所 {}", s.name),
         EventKind::RulesSet(_) => "更新规则配置".into(),
         EventKind::RosterSet(_) => "更新值班表".into(),
+        EventKind::Field(f) => {
+            let team = match f {
+                crate::field::FieldEvent::EmergencyRaised(a) => &a.team,
+                crate::field::FieldEvent::EmergencyCleared { team } => team,
+            };
+            crate::field::describe(f, &team_name(state, team))
+        }
         EventKind::FixReported { team, fix } => format!(
             "{} 位置更新（{:.4}, {:.4}）",
             team_name(state, team),

@@ -41,6 +41,8 @@ pub struct State {
     pub handovers: BTreeMap<HandoverId, Handover>,
     /// Time of the last applied event.
     pub last_event_at: Timestamp,
+    /// Field radio alarms.
+    pub field: crate::field::FieldState,
 }
 
 impl State {
@@ -66,6 +68,7 @@ impl State {
             }
             EventKind::RulesSet(r) => self.rules = (**r).clone(),
             EventKind::RosterSet(r) => self.roster = r.clone(),
+            EventKind::Field(f) => crate::field::apply(&mut self.field, f),
             EventKind::FixReported { team, fix } => {
                 if let Some(t) = self.teams.get_mut(team) {
                     t.last_fix = Some(*fix);

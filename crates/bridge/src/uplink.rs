@@ -1,0 +1,135 @@
+//! The relay link: thinned records go up as field observations; the realm
+//! comes down to feed the outbound side. Reconnects with backoff.
+
+use crate::config::{Config, RelayConfig};
+use crate::input::{Arrival, Backoff};
+use crate::metrics::Registry;
+use crate::outbound::Outbound;
+use crate::thinning::Thinner;
+use client::{ClientConfig, Mirror, MirrorUpdate, Session, Trust};
+use domain::EventKind;
+use protocol::{ClientMessage, FieldObservation, RealmId, ServerMessage};
+use radio::FieldRecord;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// The observation the relay receives for a record.
+pub fn observation(r: &FieldRecord, realm: &RealmId) -> FieldObservation {
+    FieldObservation {
+        device: r.device.clone(),
+        fix: r.fix(),
+        status: if r.emergency_cancelled {
+            Some(domain::field::EMERGENCY_CANCELLED.to_owned())
+        } else {
+            r.status.clone()
+        },
+        emergency: r.emergency,
+        text: r.text.clone(),
+        realm: realm.clone(),
+    }
+}
+
+fn client_config(c: &RelayConfig) -> ClientConfig {
+    ClientConfig {
+        addr: c.addr,
+        trust: Trust::Pinned(c.fingerprint.clone()),
+        user: c.user.clone(),
+        token: c.token.clone(),
+        device: c.device.clone(),
+        client: format!("bridge {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// Runs the link until the record channel closes.
+pub async fn run(
+    cfg: Config,
+    registry: Arc<Registry>,
+    mut rx: mpsc::Receiver<Arrival>,
+    mut outbound: Outbound,
+) -> anyhow::Result<()> {
+    let realm = RealmId(cfg.relay.realm.clone());
+    let exercise = !realm.is_live();
+    let ccfg = client_config(&cfg.relay);
+    let mut thinner = Thinner::new(cfg.thinning);
+    let mut mirror = Mirror::new(realm.clone());
+    let mut backoff = Backoff::default();
+    let mut refresh = tokio::time::interval(Duration::from_secs(outbound.refresh_s()));
+    loop {
+        let mut session = match Session::connect(&ccfg).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(relay = %cfg.relay.addr, "relay: {e}");
+                registry.relay_connected.store(false, Ordering::Relaxed);
+                backoff.wait().await;
+                continue;
+            }
+        };
+        tracing::info!(relay = %cfg.relay.addr, "connected to relay");
+        registry.relay_connected.store(true, Ordering::Relaxed);
+        backoff.reset();
+        if outbound.wants_state() && session.subscribe(&realm, mirror.last_seq).await.is_err() {
+            continue;
+        }
+        let mut dirty = false;
+        loop {
+            tokio::select! {
+                arrival = rx.recv() => {
+                    let Some((stats, rec)) = arrival else {
+                        session.close().await;
+                        return Ok(());
+                    };
+                    // Exercise traffic must never reach the live realm.
+                    if rec.exercise && !exercise {
+                        stats.reject("exercise_in_live");
+                        continue;
+                    }
+                    if !thinner.admit(&rec) {
+                        continue;
+                    }
+                    if let Err(e) = session.send(&ClientMessage::Field(observation(&rec, &realm))).await {
+                        tracing::warn!("relay send: {e}");
+                        break;
+                    }
+                    stats.forwarded.fetch_add(1, Ordering::Relaxed);
+                    registry.sent.fetch_add(1, Ordering::Relaxed);
+                }
+                msg = session.next_message() => {
+                    let Some(msg) = msg else { break };
+                    match mirror.accept(&msg) {
+                        MirrorUpdate::Applied(_) => {
+                            dirty = true;
+                            if let ServerMessage::Decision { decision, .. } = &msg {
+                                for e in &decision.events {
+                                    if let EventKind::OrderIssued(order) = &e.kind {
+                                        outbound.order(&mirror.state, order, exercise);
+                                    }
+                                }
+                            }
+                        }
+                        MirrorUpdate::Gap { have, .. } => {
+                            if session.subscribe(&realm, have).await.is_err() {
+                                break;
+                            }
+                        }
+                        MirrorUpdate::Duplicate | MirrorUpdate::Ignored => {
+                            if let ServerMessage::Error { code, message } = &msg {
+                                tracing::warn!(?code, "relay: {message}");
+                            }
+                        }
+                    }
+                }
+                _ = refresh.tick() => {
+                    if dirty {
+                        outbound.publish_markers(&mirror.state, exercise);
+                        dirty = false;
+                    }
+                }
+            }
+        }
+        registry.relay_connected.store(false, Ordering::Relaxed);
+        tracing::warn!("relay connection lost: {:?}", session.close_reason());
+        backoff.wait().await;
+    }
+}
