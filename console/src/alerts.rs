@@ -253,6 +253,26 @@ fn raise_alerts(
                     e.at,
                 );
             }
+            EventKind::Field(domain::field::FieldEvent::EmergencyRaised(em)) => {
+                let name = picture
+                    .state
+                    .teams
+                    .get(&em.team)
+                    .map_or_else(|| em.team.to_string(), |t| t.name.clone());
+                alerts.raise(
+                    format!("emergency:{}:{}", em.team, e.at.0),
+                    AlertKind::Emergency,
+                    format!(
+                        "{prefix}{name} 电台紧急求救（{}）{}",
+                        em.device,
+                        em.text
+                            .as_deref()
+                            .map(|t| format!("：{t}"))
+                            .unwrap_or_default()
+                    ),
+                    e.at,
+                );
+            }
             EventKind::SupportRequested {
                 team,
                 what: Some(what),

@@ -631,6 +631,10 @@ fn draw_team<'a>(
     font: &FontId,
 ) -> (Hit<'a>, Label) {
     let (age, stale) = fix_age(s, t, now);
+    if s.field.emergencies.contains_key(&t.id) {
+        // A radio emergency: a red ring nobody can miss.
+        painter.circle_stroke(p, 11.0, Stroke::new(3.0, theme::ALARM));
+    }
     let alpha = if stale { 0.35 } else { 1.0 };
     let c = theme::team_status(&t.status).gamma_multiply(alpha);
     painter.circle_filled(p, 6.0, c);

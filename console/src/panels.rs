@@ -563,6 +563,25 @@ fn roster(
                     if name.clicked() {
                         select = Some(t.id.clone());
                     }
+                    if let Some(em) = p.state.field.emergencies.get(&t.id) {
+                        ui.label(
+                            RichText::new(format!("紧急求救 {}", em.raised_at.cst_hm()))
+                                .color(theme::ALARM)
+                                .strong(),
+                        )
+                        .on_hover_text(em.text.clone().unwrap_or_default());
+                        if ui.small_button("解除").clicked() {
+                            outbox.send(
+                                format!("解除 {} 紧急求救", t.name),
+                                domain::Command::Field(
+                                    domain::field::FieldCommand::ClearEmergency {
+                                        team: t.id.clone(),
+                                    },
+                                ),
+                            );
+                        }
+                        return;
+                    }
                     if let Some(sr) = &t.support {
                         ui.label(
                             RichText::new(format!("需要支援：{}", sr.what))

@@ -235,9 +235,9 @@ fn mark_kind(k: &EventKind) -> Option<MarkKind> {
         | EventKind::IncidentClosed { .. } => Some(MarkKind::Incident),
         EventKind::OrderIssued(_) | EventKind::OrderAdvanced { .. } => Some(MarkKind::Order),
         EventKind::ReportFiled { .. } => Some(MarkKind::Report),
-        EventKind::OrderEscalated { .. } | EventKind::SupportRequested { .. } => {
-            Some(MarkKind::Alarm)
-        }
+        EventKind::OrderEscalated { .. }
+        | EventKind::SupportRequested { .. }
+        | EventKind::Field(domain::field::FieldEvent::EmergencyRaised(_)) => Some(MarkKind::Alarm),
         _ => None,
     }
 }
