@@ -173,12 +173,13 @@ pub fn city(size: City) -> State {
 
 /// Runs `frames` frames of a 1600×900 console over `state`, each frame
 /// folding the fixes of one sixtieth of the teams (1 Hz at 60 frames/s).
-pub fn measure(state: State, frames: usize) -> FrameTimes {
+pub fn measure(state: State, frames: usize, shown: crate::map::Shown) -> FrameTimes {
     let ctx = egui::Context::default();
     ctx.set_fonts(crate::i18n::font_definitions());
     let mut picture = Picture::new("live", false, "bench");
     picture.reset(1, state);
     let mut view = MapView::default();
+    view.shown = shown;
     let mut workbench = Workbench::new("bench");
     let (mut outbox, _rx) = Outbox::for_test(vec![("bench".into(), Role::DutyOfficer)]);
     let mut alerts = Alerts::silent();
@@ -265,6 +266,56 @@ pub fn measure(state: State, frames: usize) -> FrameTimes {
     }
 }
 
+/// Where the 5k city's frame goes: the whole frame, then with map layers
+/// switched off one at a time.
+pub fn breakdown(frames: usize) {
+    use crate::map::Shown;
+    let size = City {
+        teams: 5_000,
+        incidents: 500,
+        depots: 200,
+        hazards: 1_000,
+    };
+    let all = Shown::default();
+    let none = Shown {
+        teams: false,
+        incidents: false,
+        depots: false,
+        hazards: false,
+        shelters: false,
+        lines: false,
+    };
+    println!("5k city: what the frame costs (p50 ms)");
+    for (label, shown) in [
+        ("everything", all),
+        (
+            "no team markers",
+            Shown {
+                teams: false,
+                ..all
+            },
+        ),
+        (
+            "no hazard markers",
+            Shown {
+                hazards: false,
+                ..all
+            },
+        ),
+        (
+            "no incident markers",
+            Shown {
+                incidents: false,
+                ..all
+            },
+        ),
+        ("no map markers at all (panels only)", none),
+    ] {
+        let t = measure(city(size), frames, shown);
+        println!("{label:<38} {:>7.2}", t.p50.as_secs_f64() * 1e3);
+    }
+}
+
 /// Prints frame times for 1k, 5k and 20k teams (the 5k city has 500
 /// incidents, 200 depots and 1,000 hazard sources; the others scale).
 pub fn run(frames: usize) {
@@ -276,7 +327,7 @@ pub fn run(frames: usize) {
             depots: teams / 25,
             hazards: teams / 5,
         };
-        let t = measure(city(size), frames);
+        let t = measure(city(size), frames, crate::map::Shown::default());
         println!(
             "{:>5}  {:>9}  {:>6}  {:>7}  {:>7.2}  {:>7.2}  {:>7.2}",
             size.teams,

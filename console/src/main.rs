@@ -20,6 +20,10 @@ mod timeline;
 mod workbench;
 
 use bevy::prelude::*;
+
+/// See console/Cargo.toml: fewer page faults per frame than glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use bevy::window::WindowResolution;
 use bevy_egui::{EguiPlugin, EguiStartupSet};
 use clap::{Parser, Subcommand};
@@ -65,6 +69,9 @@ enum Mode {
         /// Frames to measure per city size.
         #[arg(long, default_value_t = 120)]
         frames: usize,
+        /// Also show where the 5k city's frame time goes.
+        #[arg(long)]
+        breakdown: bool,
     },
     /// Review a relay's log offline (复盘): verify it, then scrub through it
     /// on the map. Works on a copy of a data directory on any laptop.
@@ -164,8 +171,11 @@ fn main() -> AppExit {
             });
             (net::Source::Demo, screenshot, label, "review".to_owned())
         }
-        Mode::Bench { frames } => {
+        Mode::Bench { frames, breakdown } => {
             bench::run(frames);
+            if breakdown {
+                bench::breakdown(frames);
+            }
             return AppExit::Success;
         }
         Mode::Demo {

@@ -343,13 +343,65 @@ fn controls(ui: &mut egui::Ui, view: &mut MapView, picture: &Picture, rect: Rect
     });
 }
 
-/// A thing on the map that can be hovered and clicked. The tooltip is
-/// written only for the one under the pointer: thousands of markers must
-/// not cost thousands of strings a frame.
+/// A thing on the map that can be hovered and clicked. It only points at
+/// what it stands for: tooltip and selection are made for the one under
+/// the pointer, so thousands of markers cost no strings a frame.
 struct Hit<'a> {
     at: Pos2,
-    selection: Option<Selection>,
-    tooltip: Box<dyn Fn() -> String + 'a>,
+    what: Tip<'a>,
+}
+
+/// What a marker stands for.
+enum Tip<'a> {
+    Hazard(&'a domain::HazardSource),
+    Shelter(&'a domain::Shelter),
+    Depot(&'a domain::Depot),
+    Cluster(Vec<&'a Team>),
+    Incident(&'a domain::Incident),
+    Team(&'a Team),
+}
+
+impl Tip<'_> {
+    fn text(&self) -> String {
+        match self {
+            Tip::Hazard(h) => format!("危险源 {}\n{} · {}", h.name, h.kind, h.risk.zh()),
+            Tip::Shelter(sh) => format!("避难场所 {}\n容量 {} 人", sh.name, sh.capacity),
+            Tip::Depot(d) => {
+                let lines: Vec<String> = d
+                    .stock
+                    .values()
+                    .take(4)
+                    .map(|l| format!("{} {}{}", l.name, l.free(), l.unit))
+                    .collect();
+                format!("{}\n{}", d.name, lines.join("\n"))
+            }
+            Tip::Cluster(members) => {
+                let names: Vec<String> = members
+                    .iter()
+                    .take(12)
+                    .map(|t| format!("{} · {}", t.name, t.status.zh()))
+                    .collect();
+                format!("{} 支队伍（放大查看）\n{}", members.len(), names.join("\n"))
+            }
+            Tip::Incident(i) => format!(
+                "{}\n{} · {}事故\n{}",
+                i.title,
+                i.sector.zh(),
+                i.grade.zh(),
+                i.address
+            ),
+            Tip::Team(t) => format!("{}\n{} · {}", t.name, t.kind.zh(), t.status.zh()),
+        }
+    }
+
+    fn selection(&self) -> Option<Selection> {
+        match self {
+            Tip::Depot(d) => Some(Selection::Depot(d.id.clone())),
+            Tip::Incident(i) => Some(Selection::Incident(i.id.clone())),
+            Tip::Team(t) => Some(Selection::Team(t.id.clone())),
+            Tip::Hazard(_) | Tip::Shelter(_) | Tip::Cluster(_) => None,
+        }
+    }
 }
 
 impl walkers::Plugin for Layers<'_> {
@@ -387,10 +439,7 @@ impl walkers::Plugin for Layers<'_> {
             ));
             hits.push(Hit {
                 at: p,
-                selection: None,
-                tooltip: Box::new(move || {
-                    format!("危险源 {}\n{} · {}", h.name, h.kind, h.risk.zh())
-                }),
+                what: Tip::Hazard(h),
             });
         }
         for sh in s.shelters.values().filter(|_| shown.shelters) {
@@ -398,8 +447,7 @@ impl walkers::Plugin for Layers<'_> {
             square_marker(&painter, p, Color32::from_rgb(0x2e, 0x7d, 0x32), "避");
             hits.push(Hit {
                 at: p,
-                selection: None,
-                tooltip: Box::new(move || format!("避难场所 {}\n容量 {} 人", sh.name, sh.capacity)),
+                what: Tip::Shelter(sh),
             });
         }
         for d in s.depots.values().filter(|_| shown.depots) {
@@ -407,16 +455,7 @@ impl walkers::Plugin for Layers<'_> {
             square_marker(&painter, p, Color32::from_rgb(0x8d, 0x6e, 0x63), "储");
             hits.push(Hit {
                 at: p,
-                selection: Some(Selection::Depot(d.id.clone())),
-                tooltip: Box::new(move || {
-                    let lines: Vec<String> = d
-                        .stock
-                        .values()
-                        .take(4)
-                        .map(|l| format!("{} {}{}", l.name, l.free(), l.unit))
-                        .collect();
-                    format!("{}\n{}", d.name, lines.join("\n"))
-                }),
+                what: Tip::Depot(d),
             });
         }
 
@@ -475,18 +514,9 @@ impl walkers::Plugin for Layers<'_> {
                 FontId::proportional(12.0),
                 Color32::WHITE,
             );
-            let members: Vec<&Team> = group.iter().map(|i| teams[*i]).collect();
             hits.push(Hit {
                 at,
-                selection: None,
-                tooltip: Box::new(move || {
-                    let names: Vec<String> = members
-                        .iter()
-                        .take(12)
-                        .map(|t| format!("{} · {}", t.name, t.status.zh()))
-                        .collect();
-                    format!("{} 支队伍（放大查看）\n{}", members.len(), names.join("\n"))
-                }),
+                what: Tip::Cluster(group.iter().map(|i| teams[*i]).collect()),
             });
         }
 
@@ -517,22 +547,13 @@ impl walkers::Plugin for Layers<'_> {
                 priority: 0,
                 anchor: p + Vec2::new(0.0, -14.0),
                 align: Align2::CENTER_BOTTOM,
-                text: i.title.clone(),
+                text: LabelText::Plain(&i.title),
                 font: FontId::proportional(13.5),
                 color: Color32::WHITE,
             });
             hits.push(Hit {
                 at: p,
-                selection: Some(Selection::Incident(i.id.clone())),
-                tooltip: Box::new(move || {
-                    format!(
-                        "{}\n{} · {}事故\n{}",
-                        i.title,
-                        i.sector.zh(),
-                        i.grade.zh(),
-                        i.address
-                    )
-                }),
+                what: Tip::Incident(i),
             });
         }
 
@@ -547,11 +568,11 @@ impl walkers::Plugin for Layers<'_> {
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             let under = unpos(projector.unproject(pointer.to_vec2()), gcj02);
             if let Some((hit, _)) = nearest {
-                tooltip(&painter, pointer, &(hit.tooltip)());
+                tooltip(&painter, pointer, &hit.what.text());
                 if response.clicked()
-                    && let Some(sel) = &hit.selection
+                    && let Some(sel) = hit.what.selection()
                 {
-                    *self.selected = Some(sel.clone());
+                    *self.selected = Some(sel);
                 }
             } else if response.clicked() {
                 *self.picked = Some(under);
@@ -585,32 +606,101 @@ fn square_marker(painter: &egui::Painter, p: Pos2, fill: Color32, glyph: &str) {
 }
 
 /// Text next to a marker, drawn only where it does not cover another label.
-struct Label {
+struct Label<'a> {
     /// Lower is placed first (incidents before teams).
     priority: u8,
     anchor: Pos2,
     align: Align2,
-    text: String,
+    text: LabelText<'a>,
     font: FontId,
     color: Color32,
 }
 
+/// A label's words, written out only if the label is placed.
+enum LabelText<'a> {
+    /// As it is.
+    Plain(&'a str),
+    /// A team's name, with the age of a stale fix (or none at all).
+    Team(&'a str, Option<Option<Millis>>),
+}
+
+impl LabelText<'_> {
+    /// Characters it will have, CJK counted double, without writing it out.
+    fn width_units(&self) -> usize {
+        let units = |s: &str| {
+            s.chars()
+                .map(|c| if c.is_ascii() { 1 } else { 2 })
+                .sum::<usize>()
+        };
+        match self {
+            LabelText::Plain(s) => units(s),
+            LabelText::Team(name, None) => units(name),
+            // "（12 min前）" / "（无定位）": about ten units.
+            LabelText::Team(name, Some(_)) => units(name) + 10,
+        }
+    }
+
+    fn render(&self) -> String {
+        match self {
+            LabelText::Plain(s) => (*s).to_owned(),
+            LabelText::Team(name, None) => (*name).to_owned(),
+            LabelText::Team(name, Some(Some(age))) => {
+                format!("{name}（{}前）", human_duration(*age))
+            }
+            LabelText::Team(name, Some(None)) => format!("{name}（无定位）"),
+        }
+    }
+}
+
 /// Draws labels in priority order, skipping any that would overlap one
 /// already placed: the incident queue and tooltips still name everything.
-fn place_labels(painter: &egui::Painter, mut labels: Vec<Label>) {
+fn place_labels(painter: &egui::Painter, mut labels: Vec<Label<'_>>) {
     labels.sort_by_key(|l| l.priority);
-    let mut placed: Vec<Rect> = Vec::new();
+    // Placed rectangles on a coarse grid: a label is checked only against
+    // those near it.
+    const CELL: f32 = 64.0;
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<Rect>> = Default::default();
+    let cells = |r: Rect| {
+        let (x0, x1) = (
+            (r.left() / CELL).floor() as i32,
+            (r.right() / CELL).floor() as i32,
+        );
+        let (y0, y1) = (
+            (r.top() / CELL).floor() as i32,
+            (r.bottom() / CELL).floor() as i32,
+        );
+        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
+    };
+    let free = |grid: &std::collections::HashMap<(i32, i32), Vec<Rect>>, r: Rect| {
+        cells(r.expand(2.0)).all(|c| {
+            grid.get(&c)
+                .is_none_or(|v| v.iter().all(|p| !p.expand(2.0).intersects(r)))
+        })
+    };
+    let mut placed = 0;
     for l in labels {
         // Past this many, the map is too dense to read more names anyway.
-        if placed.len() >= MAX_LABELS {
+        if placed >= MAX_LABELS {
             break;
         }
-        let galley = painter.layout_no_wrap(l.text, l.font, l.color);
-        let rect = l.align.anchor_size(l.anchor, galley.size());
-        if placed.iter().any(|r| r.expand(2.0).intersects(rect)) {
+        // A cheap estimate first: most labels on a dense map lose, and
+        // should not cost a string and a layout to find that out.
+        let guess = Vec2::new(
+            l.text.width_units() as f32 * l.font.size * 0.5,
+            l.font.size * 1.2,
+        );
+        if !free(&grid, l.align.anchor_size(l.anchor, guess)) {
             continue;
         }
-        placed.push(rect);
+        let galley = painter.layout_no_wrap(l.text.render(), l.font, l.color);
+        let rect = l.align.anchor_size(l.anchor, galley.size());
+        if !free(&grid, rect) {
+            continue;
+        }
+        for c in cells(rect) {
+            grid.entry(c).or_default().push(rect);
+        }
+        placed += 1;
         painter.galley(rect.min, galley, l.color);
     }
 }
@@ -629,7 +719,7 @@ fn draw_team<'a>(
     s: &State,
     now: Timestamp,
     font: &FontId,
-) -> (Hit<'a>, Label) {
+) -> (Hit<'a>, Label<'a>) {
     let (age, stale) = fix_age(s, t, now);
     if s.field.emergencies.contains_key(&t.id) {
         // A radio emergency: a red ring nobody can miss.
@@ -637,18 +727,18 @@ fn draw_team<'a>(
     }
     let alpha = if stale { 0.35 } else { 1.0 };
     let c = theme::team_status(&t.status).gamma_multiply(alpha);
-    painter.circle_filled(p, 6.0, c);
-    painter.circle_stroke(p, 6.0, Stroke::new(1.0, Color32::BLACK));
-    let label = match (stale, age) {
-        (true, Some(a)) => format!("{}（{}前）", t.name, human_duration(a)),
-        (true, None) => format!("{}（无定位）", t.name),
-        _ => t.name.clone(),
-    };
+    // One shape for fill and outline: thousands of teams, half the shapes.
+    painter.add(egui::epaint::CircleShape {
+        center: p,
+        radius: 6.0,
+        fill: c,
+        stroke: Stroke::new(1.0, Color32::BLACK),
+    });
+    let label = LabelText::Team(&t.name, stale.then_some(age));
     (
         Hit {
             at: p,
-            selection: Some(Selection::Team(t.id.clone())),
-            tooltip: Box::new(move || format!("{}\n{} · {}", t.name, t.kind.zh(), t.status.zh())),
+            what: Tip::Team(t),
         },
         Label {
             priority: 1,
