@@ -2,6 +2,7 @@
 //!
 //! `main` is the table of contents: one plugin per concern.
 
+mod aar;
 mod alerts;
 mod basemap;
 mod bench;
@@ -87,6 +88,12 @@ enum Mode {
         /// Render, save a PNG screenshot here once loaded, and exit.
         #[arg(long)]
         screenshot: Option<PathBuf>,
+        /// Write the after-action package of this incident (no window) …
+        #[arg(long)]
+        export: Option<String>,
+        /// … into this directory.
+        #[arg(long, default_value = "after-action")]
+        out: PathBuf,
     },
     /// Follow the live realm of a relay.
     Connect {
@@ -161,7 +168,12 @@ fn main() -> AppExit {
             realm,
             unverified,
             screenshot,
+            export,
+            out,
         } => {
+            if let Some(id) = export {
+                return export_package(&data, &realm, unverified, &id, &out);
+            }
             on_wall = false;
             let label = format!("复盘 {}", data.display());
             review = Some(review::ReviewPlugin {
@@ -277,6 +289,61 @@ fn main() -> AppExit {
         app.add_plugins(screenshot::ScreenshotPlugin { path });
     }
     app.run()
+}
+
+/// `console review DATA --export ID`: the after-action package, headless.
+fn export_package(
+    data: &std::path::Path,
+    realm: &str,
+    unverified: bool,
+    incident: &str,
+    out: &std::path::Path,
+) -> AppExit {
+    let count = std::sync::atomic::AtomicU64::new(0);
+    let log = match review::ReviewLog::open(data, realm, unverified, &count) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("console: {e}");
+            return AppExit::error();
+        }
+    };
+    // A few moments across the incident's life: its first, middle and last decisions.
+    let id = domain::IncidentId::new(incident);
+    let touching: Vec<u64> = (1..=log.len())
+        .filter(|s| {
+            log.decision(*s).is_some_and(|d| {
+                d.events.iter().any(|e| match &e.kind {
+                    domain::EventKind::IncidentOpened(i) => i.id == id,
+                    domain::EventKind::OrderIssued(o) => o.incident == id,
+                    domain::EventKind::IncidentClosed { incident, .. } => *incident == id,
+                    _ => false,
+                })
+            })
+        })
+        .collect();
+    let mut moments = touching.clone();
+    moments.push(log.len());
+    moments.dedup();
+    match aar::package(&log, &id, &moments, realm.starts_with("drill-")) {
+        Some(pkg) => match aar::write(&pkg, out) {
+            Ok(()) => {
+                println!(
+                    "after-action package for {incident}: {} activity lines in {} (and activity.csv, orders.csv, reports.csv)",
+                    pkg.activity.len(),
+                    out.join("report.html").display()
+                );
+                AppExit::Success
+            }
+            Err(e) => {
+                eprintln!("console: cannot write {}: {e}", out.display());
+                AppExit::error()
+            }
+        },
+        None => {
+            eprintln!("console: no incident {incident} in {realm}");
+            AppExit::error()
+        }
+    }
 }
 
 fn spawn_camera(mut commands: Commands) {

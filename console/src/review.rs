@@ -456,6 +456,17 @@ fn decision_trail(ctx: &egui::Context, log: &ReviewLog, picture: &Picture) {
         .default_pos([420.0, 120.0])
         .default_size([560.0, 420.0])
         .show(ctx, |ui| {
+            if ui.button("导出复盘材料（HTML + CSV）").clicked() {
+                let dir = PathBuf::from(format!("after-action-{id}"));
+                let moments = [picture.last_seq, log.len()];
+                let written = crate::aar::package(log, id, &moments, picture.drill)
+                    .ok_or_else(|| "no such incident".to_owned())
+                    .and_then(|p| crate::aar::write(&p, &dir).map_err(|e| e.to_string()));
+                match written {
+                    Ok(()) => info!("after-action package written to {}", dir.display()),
+                    Err(e) => error!("cannot write the after-action package: {e}"),
+                }
+            }
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.label(RichText::new("调度指令").strong());
                 for oid in &inc.orders {
