@@ -579,6 +579,12 @@ mod tests {
 
     /// A relay data directory with the demo night in its live log.
     fn relay_log(name: &str) -> PathBuf {
+        relay_log_with_states(name).0
+    }
+
+    /// The same, with the state a live console held after each seq
+    /// (postcard bytes, index = seq).
+    fn relay_log_with_states(name: &str) -> (PathBuf, Vec<Vec<u8>>) {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let data = std::env::temp_dir().join(format!("ecc-review-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
@@ -592,8 +598,12 @@ mod tests {
                 tokens.insert(u.clone(), users.add(&u, d.actor.role).expect("user"));
             }
         }
+        users
+            .add("screen", domain::Role::Observer)
+            .map(|t| tokens.insert("screen".into(), t))
+            .expect("observer");
         users.save(&data).expect("save");
-        rt.block_on(async {
+        let states = rt.block_on(async {
             let relay = relay::Server::start(relay::Config {
                 listen: "127.0.0.1:0".parse().expect("addr"),
                 data: data.clone(),
@@ -601,6 +611,24 @@ mod tests {
             })
             .await
             .expect("relay");
+            let cfg_of = |user: &str| client::ClientConfig {
+                addr: relay.local_addr,
+                trust: client::Trust::Pinned(relay.fingerprint.clone()),
+                user: user.into(),
+                token: tokens[user].clone(),
+                device: "t".into(),
+                client: "t".into(),
+            };
+            // A live console follows from the start and records its state
+            // after every decision.
+            let mut screen = client::Session::connect(&cfg_of("screen"))
+                .await
+                .expect("screen");
+            screen
+                .subscribe(&protocol::RealmId::live(), 0)
+                .await
+                .expect("subscribe");
+            let mut last = 0;
             for d in night {
                 let cfg = client::ClientConfig {
                     addr: relay.local_addr,
@@ -611,12 +639,53 @@ mod tests {
                     client: "t".into(),
                 };
                 let s = client::Session::connect(&cfg).await.expect("connect");
-                let _ = s.command(&protocol::RealmId::live(), d.command).await;
+                if let Ok(protocol::CommandOutcome::Accepted { seq }) =
+                    s.command(&protocol::RealmId::live(), d.command).await
+                {
+                    last = seq;
+                }
                 s.close().await;
             }
+            let mut mirror = client::Mirror::new(protocol::RealmId::live());
+            let mut states = vec![postcard::to_stdvec(&State::default()).expect("encode")];
+            while mirror.last_seq < last {
+                let msg =
+                    tokio::time::timeout(std::time::Duration::from_secs(20), screen.next_message())
+                        .await
+                        .expect("in time")
+                        .expect("open");
+                if let client::MirrorUpdate::Applied(seq) = mirror.accept(&msg) {
+                    assert_eq!(seq as usize, states.len(), "one decision at a time");
+                    states.push(postcard::to_stdvec(&mirror.state).expect("encode"));
+                }
+            }
             relay.shutdown().await;
+            states
         });
-        data
+        (data, states)
+    }
+
+    #[test]
+    fn review_at_any_seq_is_the_state_a_live_console_had_at_that_seq() {
+        let (data, live) = relay_log_with_states("live-equal");
+        let count = AtomicU64::new(0);
+        let log = ReviewLog::open(&data, "live", false, &count).expect("opens");
+        assert_eq!(log.len() as usize + 1, live.len());
+        assert_eq!(
+            count.load(Ordering::Relaxed),
+            log.len(),
+            "progress counted every record"
+        );
+        // Forwards, then backwards: byte for byte what the console held.
+        let seqs = (0..=log.len()).chain((0..=log.len()).rev());
+        for seq in seqs {
+            assert_eq!(
+                postcard::to_stdvec(&log.state_at(seq)).expect("encode"),
+                live[seq as usize],
+                "seq {seq}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&data);
     }
 
     #[test]
