@@ -340,3 +340,221 @@ pub fn run(frames: usize) {
         );
     }
 }
+
+/// `console bench --review N`: a 24-hour city log of about `n` decisions
+/// (2,000 radios reporting, 300 incidents with orders and reports) written
+/// to a real ledger, then verified and loaded for review, then random
+/// seeks. Prints load time and the seek latency distribution.
+pub fn review(n: usize) {
+    use crate::review::ReviewLog;
+    let data = std::env::temp_dir().join(format!("ecc-review-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let started = Instant::now();
+    let written = match write_city_log(&data, n) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("cannot write the log: {e:#}");
+            return;
+        }
+    };
+    println!(
+        "wrote {written} decisions to {} in {:.1} s",
+        data.display(),
+        started.elapsed().as_secs_f64()
+    );
+    let count = std::sync::atomic::AtomicU64::new(0);
+    let t = Instant::now();
+    let log = match ReviewLog::open(&data, "live", false, &count) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot open: {e}");
+            return;
+        }
+    };
+    println!(
+        "verified and loaded {} decisions in {:.1} s",
+        log.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let mut rng = Lcg(5);
+    let mut times = Vec::new();
+    for _ in 0..200 {
+        let seq = (rng.unit() * log.len() as f64) as u64;
+        let t = Instant::now();
+        std::hint::black_box(log.state_at(seq));
+        times.push(t.elapsed());
+    }
+    times.sort_unstable();
+    let pick = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    println!(
+        "200 random seeks: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        pick(0.5).as_secs_f64() * 1e3,
+        pick(0.99).as_secs_f64() * 1e3,
+        times[times.len() - 1].as_secs_f64() * 1e3
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Writes the synthetic city's day into `data/realms/live` through the
+/// domain (`decide`) and the real ledger, as the relay would.
+fn write_city_log(data: &std::path::Path, n: usize) -> anyhow::Result<usize> {
+    let (identity, _) = relay::identity::Identity::load_or_create(data)?;
+    let dir = data.join("realms").join("live");
+    std::fs::create_dir_all(&dir)?;
+    let (mut ledger, _) = ledger::Ledger::open(&dir, identity.ledger_key, Default::default())?;
+    let mut state = State::default();
+    let mut seq = 0usize;
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut times: Vec<i64> = Vec::new();
+    let put = |state: &mut State,
+               cmd: Command,
+               ctx: &Context,
+               batch: &mut Vec<Vec<u8>>,
+               times: &mut Vec<i64>| {
+        if let Ok(events) = decide(state, &cmd, ctx) {
+            let d = Decision {
+                at: ctx.now,
+                actor: ctx.actor.clone(),
+                command: cmd,
+                events,
+            };
+            state.apply_decision(&d);
+            batch.push(postcard::to_stdvec(&d).unwrap_or_default());
+            times.push(ctx.now.0);
+        }
+    };
+    let city_state = city(City {
+        teams: 2_000,
+        incidents: 0,
+        depots: 50,
+        hazards: 200,
+    });
+    // Set-up decisions: the teams, depots and hazards of the city.
+    let admin = admin();
+    for t in city_state.teams.values() {
+        put(
+            &mut state,
+            Command::RegisterTeam(Box::new(t.clone())),
+            &admin,
+            &mut batch,
+            &mut times,
+        );
+    }
+    let day = 24 * 3_600_000i64;
+    let per_step = day / n.max(1) as i64;
+    let mut rng = Lcg(3);
+    let teams: Vec<TeamId> = state.teams.keys().cloned().collect();
+    let field = Actor::new("bridge", Role::FieldGateway, "bench");
+    let officer = Actor::new("bench", Role::DutyOfficer, "bench");
+    let mut incidents = 0;
+    while batch.len() + seq < n {
+        let now = T0.plus((seq + batch.len()) as i64 * per_step);
+        let k = seq + batch.len();
+        // One incident every n/300 decisions, with an order and a report.
+        if k.is_multiple_of((n / 300).max(1)) && incidents < 300 {
+            incidents += 1;
+            let id = IncidentId::new(format!("I{incidents:04}"));
+            let ctx = Context {
+                now,
+                actor: officer.clone(),
+                realm: RealmKind::Live,
+            };
+            let intake = command::IncidentIntake {
+                id: id.clone(),
+                title: format!("事件{incidents}"),
+                sector: Sector::ALL[incidents % Sector::ALL.len()],
+                position: rng.around(43.9, 125.35, 0.8),
+                address: "长春市".into(),
+                jurisdiction: JurisdictionId::new("长春市"),
+                enterprise: None,
+                source: IntakeSource::Phone,
+                occurred_at: now.plus(-60_000),
+                reported_at: now,
+                caller: "bench".into(),
+                casualties: Casualties::default(),
+                direct_loss_yuan: 0,
+                suggested_response_level: None,
+            };
+            put(
+                &mut state,
+                Command::OpenIncident(Box::new(intake)),
+                &ctx,
+                &mut batch,
+                &mut times,
+            );
+            let team = teams[(incidents * 7) % teams.len()].clone();
+            put(
+                &mut state,
+                Command::IssueOrder {
+                    order: OrderId::new(format!("O{incidents:04}")),
+                    incident: id.clone(),
+                    team,
+                    note: "出动".into(),
+                    recommendation_shown: vec![],
+                },
+                &ctx,
+                &mut batch,
+                &mut times,
+            );
+            put(
+                &mut state,
+                Command::FileReport {
+                    incident: id,
+                    kind: ReportKind::First,
+                    channel: deadline::ReportChannel::Phone,
+                    to_level: deadline::AdminLevel::County,
+                    summary: "首报".into(),
+                },
+                &ctx,
+                &mut batch,
+                &mut times,
+            );
+        } else {
+            let team = &teams[k % teams.len()];
+            let home = state.teams[team].home;
+            let ctx = Context {
+                now,
+                actor: field.clone(),
+                realm: RealmKind::Live,
+            };
+            let fix = Fix {
+                position: rng.around(home.lat, home.lon, 0.02),
+                accuracy_m: Some(5.0),
+                source: FixSource::Simulated,
+                taken_at: now,
+            };
+            put(
+                &mut state,
+                Command::ReportFix {
+                    team: team.clone(),
+                    fix,
+                },
+                &ctx,
+                &mut batch,
+                &mut times,
+            );
+        }
+        if batch.len() >= 1_000 {
+            let entries: Vec<(i64, &[u8])> = times
+                .iter()
+                .copied()
+                .zip(batch.iter().map(Vec::as_slice))
+                .collect();
+            ledger.append_batch(&entries)?;
+            seq += batch.len();
+            batch.clear();
+            times.clear();
+        }
+    }
+    if !batch.is_empty() {
+        let entries: Vec<(i64, &[u8])> = times
+            .iter()
+            .copied()
+            .zip(batch.iter().map(Vec::as_slice))
+            .collect();
+        ledger.append_batch(&entries)?;
+        seq += batch.len();
+    }
+    ledger.checkpoint(T0.plus(day).0)?;
+    Ok(seq)
+}

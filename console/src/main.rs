@@ -73,6 +73,9 @@ enum Mode {
         /// Also show where the 5k city's frame time goes.
         #[arg(long)]
         breakdown: bool,
+        /// Instead: write a city log of this many decisions, review it, seek.
+        #[arg(long)]
+        review: Option<usize>,
     },
     /// Review a relay's log offline (复盘): verify it, then scrub through it
     /// on the map. Works on a copy of a data directory on any laptop.
@@ -183,7 +186,15 @@ fn main() -> AppExit {
             });
             (net::Source::Demo, screenshot, label, "review".to_owned())
         }
-        Mode::Bench { frames, breakdown } => {
+        Mode::Bench {
+            frames,
+            breakdown,
+            review,
+        } => {
+            if let Some(n) = review {
+                bench::review(n);
+                return AppExit::Success;
+            }
             bench::run(frames);
             if breakdown {
                 bench::breakdown(frames);
