@@ -35,6 +35,20 @@ impl Thinner {
         }
     }
 
+    /// Gives a record without its own fix time a receive time later than
+    /// the device's last forwarded one: two packets decoded in the same
+    /// millisecond (a TNC fed recorded audio, a burst over TCP) are two
+    /// positions in order, not one position reported twice.
+    pub fn stamp(&self, r: &mut FieldRecord) {
+        if r.fix_time.is_none()
+            && r.position.is_some()
+            && let Some(l) = self.last.get(&r.device)
+            && r.received_at.0 <= l.at
+        {
+            r.received_at = domain::Timestamp(l.at + 1);
+        }
+    }
+
     /// Whether to forward `r`; remembers it if so.
     pub fn admit(&mut self, r: &FieldRecord) -> bool {
         let at = r.fix_time.unwrap_or(r.received_at).0;
@@ -94,6 +108,26 @@ mod tests {
             min_distance_m: 20.0,
             max_interval_s: 30.0,
         })
+    }
+
+    #[test]
+    fn two_positions_received_in_the_same_millisecond_stay_in_order() {
+        let mut t = thinner();
+        let mut a = rec(43.88, 10);
+        a.fix_time = None;
+        assert!(t.admit(&a));
+        let mut b = rec(43.90, 10);
+        b.fix_time = None;
+        b.received_at = a.received_at;
+        t.stamp(&mut b);
+        assert_eq!(b.received_at.0, a.received_at.0 + 1);
+        assert!(t.admit(&b));
+        // A record with its own fix time is left as the device said.
+        let mut c = rec(43.95, 5);
+        c.fix_time = Some(Timestamp(5_000));
+        let before = c.clone();
+        t.stamp(&mut c);
+        assert_eq!(c.received_at, before.received_at);
     }
 
     #[test]

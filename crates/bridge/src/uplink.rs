@@ -85,6 +85,8 @@ pub async fn run(
                         stats.reject("exercise_in_live");
                         continue;
                     }
+                    let mut rec = rec;
+                    thinner.stamp(&mut rec);
                     if !thinner.admit(&rec) {
                         continue;
                     }
