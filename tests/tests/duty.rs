@@ -7,43 +7,22 @@ use client::{Mirror, MirrorUpdate, Session};
 use domain::duty::ResponseDetail;
 use domain::*;
 use protocol::{CommandOutcome, RealmId, ServerMessage};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-struct Desk {
-    relay: relay::ServerHandle,
-    tokens: BTreeMap<String, String>,
-}
-
-impl Desk {
-    async fn start(name: &str, cfg: impl FnOnce(&mut relay::Config)) -> Desk {
-        let data = data_dir(name);
-        let tokens = add_users(
-            &data,
-            &[
-                ("admin", Role::Admin),
-                ("wang", Role::DutyOfficer),
-                ("li", Role::DutyOfficer),
-                ("zhang", Role::Commander),
-                ("bridge", Role::FieldGateway),
-            ],
-        );
-        let mut config = relay_config(&data);
-        cfg(&mut config);
-        let relay = relay::Server::start(config).await.expect("relay starts");
-        Desk { relay, tokens }
-    }
-
-    async fn session(&self, user: &str) -> Session {
-        let cfg = client_config(
-            self.relay.local_addr,
-            &self.relay.fingerprint,
-            user,
-            &self.tokens[user],
-        );
-        Session::connect(&cfg).await.expect("connects")
-    }
+/// A relay with an admin, two officers, a commander and a radio gateway.
+async fn desk(name: &str) -> TestRelay {
+    TestRelay::start(
+        name,
+        &[
+            ("admin", Role::Admin),
+            ("wang", Role::DutyOfficer),
+            ("li", Role::DutyOfficer),
+            ("zhang", Role::Commander),
+            ("bridge", Role::FieldGateway),
+        ],
+    )
+    .await
 }
 
 /// A console's view: its mirror and every decision it received.
@@ -54,7 +33,7 @@ struct Console {
 }
 
 impl Console {
-    async fn open(desk: &Desk, user: &str) -> Console {
+    async fn open(desk: &TestRelay, user: &str) -> Console {
         let session = desk.session(user).await;
         session
             .subscribe(&RealmId::live(), 0)
@@ -135,7 +114,7 @@ fn casualties(deaths: u32) -> Command {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_to_closure_converges_on_both_consoles_and_the_log_names_every_step() {
-    let desk = Desk::start("duty-night", |_| {}).await;
+    let desk = desk("duty-night").await;
     let live = RealmId::live();
     let admin = desk.session("admin").await;
     accepted(
@@ -293,7 +272,7 @@ async fn a_call_to_closure_converges_on_both_consoles_and_the_log_names_every_st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unacknowledged_order_alerts_once_and_goes_to_the_leader_on_duty() {
-    let desk = Desk::start("duty-timeout", |_| {}).await;
+    let desk = desk("duty-timeout").await;
     let live = RealmId::live();
     let admin = desk.session("admin").await;
     let rules = Rules {
@@ -359,7 +338,7 @@ async fn an_unacknowledged_order_alerts_once_and_goes_to_the_leader_on_duty() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_supply_requests_from_two_consoles_never_over_allocate() {
-    let desk = Desk::start("duty-supplies", |_| {}).await;
+    let desk = desk("duty-supplies").await;
     let live = RealmId::live();
     let admin = desk.session("admin").await;
     accepted(&admin, &live, depot(100)).await;

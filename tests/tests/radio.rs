@@ -116,19 +116,20 @@ struct RadioWorld {
 
 impl RadioWorld {
     async fn start(name: &str, radios: &[&str]) -> RadioWorld {
-        let data = data_dir(name);
-        let tokens = add_users(
-            &data,
+        let TestRelay {
+            relay,
+            data,
+            tokens,
+        } = TestRelay::start(
+            name,
             &[
                 ("admin", Role::Admin),
                 ("li", Role::DutyOfficer),
                 ("bridge", Role::FieldGateway),
                 ("director", Role::DrillDirector),
             ],
-        );
-        let relay = relay::Server::start(relay_config(&data))
-            .await
-            .expect("relay starts");
+        )
+        .await;
         let cfg = |u: &str| client_config(relay.local_addr, &relay.fingerprint, u, &tokens[u]);
         let admin = client::Session::connect(&cfg("admin"))
             .await

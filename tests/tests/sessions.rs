@@ -6,49 +6,26 @@ use domain::*;
 use protocol::{ClientMessage, CommandOutcome, ErrorCode, RealmId, ServerMessage};
 use std::time::Duration;
 
-struct World {
-    relay: relay::ServerHandle,
-    data: std::path::PathBuf,
-    tokens: std::collections::BTreeMap<String, String>,
-}
+type World = TestRelay;
 
-impl World {
-    async fn start(name: &str) -> World {
-        let data = data_dir(name);
-        let tokens = add_users(
-            &data,
-            &[
-                ("admin", Role::Admin),
-                ("wang", Role::DutyOfficer),
-                ("li", Role::DutyOfficer),
-                ("bridge", Role::FieldGateway),
-                ("director", Role::DrillDirector),
-            ],
-        );
-        let relay = relay::Server::start(relay_config(&data))
-            .await
-            .expect("relay starts");
-        World {
-            relay,
-            data,
-            tokens,
-        }
-    }
-
-    async fn session(&self, user: &str) -> Session {
-        let cfg = client_config(
-            self.relay.local_addr,
-            &self.relay.fingerprint,
-            user,
-            &self.tokens[user],
-        );
-        Session::connect(&cfg).await.expect("connects")
-    }
+/// A relay with the officers, gateway and director these tests use.
+async fn world(name: &str) -> World {
+    TestRelay::start(
+        name,
+        &[
+            ("admin", Role::Admin),
+            ("wang", Role::DutyOfficer),
+            ("li", Role::DutyOfficer),
+            ("bridge", Role::FieldGateway),
+            ("director", Role::DrillDirector),
+        ],
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dispatch_from_one_console_reaches_the_other_with_the_same_seq() {
-    let w = World::start("fanout").await;
+    let w = world("fanout").await;
     let live = RealmId::live();
     let admin = w.session("admin").await;
     accepted(
@@ -116,7 +93,7 @@ async fn a_dispatch_from_one_console_reaches_the_other_with_the_same_seq() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unauthenticated_client_gets_nothing() {
-    let w = World::start("auth").await;
+    let w = world("auth").await;
     let mut cfg = client_config(
         w.relay.local_addr,
         &w.relay.fingerprint,
@@ -146,7 +123,7 @@ async fn an_unauthenticated_client_gets_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_frames_end_only_the_offending_session() {
-    let w = World::start("badframes").await;
+    let w = world("badframes").await;
     let live = RealmId::live();
     let admin = w.session("admin").await;
     let mut li = w.session("li").await;
@@ -231,7 +208,7 @@ async fn next_welcome(s: &mut Session) -> protocol::Welcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drill_realm_never_reaches_live() {
-    let w = World::start("drill").await;
+    let w = world("drill").await;
     let live = RealmId::live();
     let drill = RealmId("drill-20261123-a".into());
     let mut director = w.session("director").await;
@@ -294,7 +271,7 @@ async fn a_drill_realm_never_reaches_live() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_activity_log_names_who_did_what_beside_a_running_relay() {
-    let w = World::start("export").await;
+    let w = world("export").await;
     let live = RealmId::live();
     let admin = w.session("admin").await;
     accepted(
@@ -337,7 +314,7 @@ async fn the_activity_log_names_who_did_what_beside_a_running_relay() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trust_on_first_use_remembers_the_relay_and_refuses_an_impostor() {
-    let w = World::start("tofu").await;
+    let w = world("tofu").await;
     let store = w.data.join("known_relays");
     let mut cfg = client_config(w.relay.local_addr, "", "wang", &w.tokens["wang"]);
     cfg.trust = client::Trust::FirstUse(store.clone());

@@ -164,3 +164,46 @@ pub async fn start_on_same_address(cfg: relay::Config) -> relay::ServerHandle {
         }
     }
 }
+
+/// An in-process relay on loopback with the given users.
+pub struct TestRelay {
+    /// The running relay.
+    pub relay: relay::ServerHandle,
+    /// Its data directory.
+    pub data: PathBuf,
+    /// Tokens by user name.
+    pub tokens: BTreeMap<String, String>,
+}
+
+impl TestRelay {
+    /// Starts a relay in a fresh data directory named after `name`.
+    pub async fn start(name: &str, users: &[(&str, Role)]) -> TestRelay {
+        let data = data_dir(name);
+        let tokens = add_users(&data, users);
+        let relay = relay::Server::start(relay_config(&data))
+            .await
+            .expect("relay starts");
+        TestRelay {
+            relay,
+            data,
+            tokens,
+        }
+    }
+
+    /// Client settings for `user`, pinned to this relay.
+    pub fn config(&self, user: &str) -> ClientConfig {
+        client_config(
+            self.relay.local_addr,
+            &self.relay.fingerprint,
+            user,
+            &self.tokens[user],
+        )
+    }
+
+    /// A connected session as `user`.
+    pub async fn session(&self, user: &str) -> Session {
+        Session::connect(&self.config(user))
+            .await
+            .expect("connects")
+    }
+}
