@@ -37,6 +37,32 @@ impl Timestamp {
 /// China Standard Time offset (UTC+8); China has one time zone and no DST.
 pub const CST_OFFSET: Millis = 8 * HOUR;
 
+/// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm,
+/// proleptic Gregorian).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Civil date (year, month, day) of a day number since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// Calendar fields of an instant in China Standard Time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CivilTime {
@@ -60,16 +86,7 @@ impl Timestamp {
         let ms = self.0.saturating_add(CST_OFFSET);
         let days = ms.div_euclid(DAY);
         let secs = ms.rem_euclid(DAY) / 1000;
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = civil_from_days(days);
         CivilTime {
             year,
             month,
@@ -108,14 +125,7 @@ impl Timestamp {
         {
             return None;
         }
-        // Howard Hinnant's days_from_civil.
-        let y2 = if m <= 2 { y - 1 } else { y };
-        let era = y2.div_euclid(400);
-        let yoe = y2.rem_euclid(400);
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
+        let days = days_from_civil(y, m as u32, day as u32);
         let ms = days * DAY + h * HOUR + min * MINUTE + sec * 1000 - CST_OFFSET;
         let ts = Timestamp(ms);
         (ts.to_cst().day == day as u32).then_some(ts)
