@@ -35,6 +35,8 @@ pub struct FrameTimes {
     pub p99: Duration,
     /// Mean.
     pub mean: Duration,
+    /// Slowest.
+    pub max: Duration,
 }
 
 /// A small deterministic generator (no dependency for a benchmark).
@@ -257,12 +259,24 @@ pub fn measure(state: State, frames: usize, shown: crate::map::Shown) -> FrameTi
             times.push(start.elapsed());
         }
     }
+    percentiles(times)
+}
+
+/// p50, p99, mean and max of some durations.
+fn percentiles(mut times: Vec<Duration>) -> FrameTimes {
     times.sort_unstable();
-    let pick = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    let n = times.len().max(1);
+    let pick = |q: f64| {
+        times
+            .get(((n as f64 * q) as usize).min(n - 1))
+            .copied()
+            .unwrap_or_default()
+    };
     FrameTimes {
         p50: pick(0.5),
         p99: pick(0.99),
-        mean: times.iter().sum::<Duration>() / times.len() as u32,
+        mean: times.iter().sum::<Duration>() / n as u32,
+        max: times.last().copied().unwrap_or_default(),
     }
 }
 
@@ -345,18 +359,12 @@ pub fn run(frames: usize) {
 /// (2,000 radios reporting, 300 incidents with orders and reports) written
 /// to a real ledger, then verified and loaded for review, then random
 /// seeks. Prints load time and the seek latency distribution.
-pub fn review(n: usize) {
+pub fn review(n: usize) -> anyhow::Result<()> {
     use crate::review::ReviewLog;
     let data = std::env::temp_dir().join(format!("ecc-review-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let started = Instant::now();
-    let written = match write_city_log(&data, n) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("cannot write the log: {e:#}");
-            return;
-        }
-    };
+    let written = write_city_log(&data, n)?;
     println!(
         "wrote {written} decisions to {} in {:.1} s",
         data.display(),
@@ -364,13 +372,7 @@ pub fn review(n: usize) {
     );
     let count = std::sync::atomic::AtomicU64::new(0);
     let t = Instant::now();
-    let log = match ReviewLog::open(&data, "live", false, &count) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("cannot open: {e}");
-            return;
-        }
-    };
+    let log = ReviewLog::open(&data, "live", false, &count)?;
     println!(
         "verified and loaded {} decisions in {:.1} s",
         log.len(),
@@ -384,15 +386,36 @@ pub fn review(n: usize) {
         std::hint::black_box(log.state_at(seq));
         times.push(t.elapsed());
     }
-    times.sort_unstable();
-    let pick = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    let t = percentiles(times);
     println!(
         "200 random seeks: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        pick(0.5).as_secs_f64() * 1e3,
-        pick(0.99).as_secs_f64() * 1e3,
-        times[times.len() - 1].as_secs_f64() * 1e3
+        t.p50.as_secs_f64() * 1e3,
+        t.p99.as_secs_f64() * 1e3,
+        t.max.as_secs_f64() * 1e3
     );
     let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}
+
+/// Appends what is pending as one group commit; returns how many.
+fn flush(
+    ledger: &mut ledger::Ledger,
+    batch: &mut Vec<Vec<u8>>,
+    times: &mut Vec<i64>,
+) -> anyhow::Result<usize> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let entries: Vec<(i64, &[u8])> = times
+        .iter()
+        .copied()
+        .zip(batch.iter().map(Vec::as_slice))
+        .collect();
+    ledger.append_batch(&entries)?;
+    let n = batch.len();
+    batch.clear();
+    times.clear();
+    Ok(n)
 }
 
 /// Writes the synthetic city's day into `data/realms/live` through the
@@ -535,26 +558,10 @@ fn write_city_log(data: &std::path::Path, n: usize) -> anyhow::Result<usize> {
             );
         }
         if batch.len() >= 1_000 {
-            let entries: Vec<(i64, &[u8])> = times
-                .iter()
-                .copied()
-                .zip(batch.iter().map(Vec::as_slice))
-                .collect();
-            ledger.append_batch(&entries)?;
-            seq += batch.len();
-            batch.clear();
-            times.clear();
+            seq += flush(&mut ledger, &mut batch, &mut times)?;
         }
     }
-    if !batch.is_empty() {
-        let entries: Vec<(i64, &[u8])> = times
-            .iter()
-            .copied()
-            .zip(batch.iter().map(Vec::as_slice))
-            .collect();
-        ledger.append_batch(&entries)?;
-        seq += batch.len();
-    }
+    seq += flush(&mut ledger, &mut batch, &mut times)?;
     ledger.checkpoint(T0.plus(day).0)?;
     Ok(seq)
 }

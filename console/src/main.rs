@@ -192,8 +192,13 @@ fn main() -> AppExit {
             review,
         } => {
             if let Some(n) = review {
-                bench::review(n);
-                return AppExit::Success;
+                return match bench::review(n) {
+                    Ok(()) => AppExit::Success,
+                    Err(e) => {
+                        eprintln!("console: {e:#}");
+                        AppExit::error()
+                    }
+                };
             }
             bench::run(frames);
             if breakdown {
