@@ -63,19 +63,50 @@ pub struct Package {
     pub activity: Vec<Activity>,
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
+use relay::export::csv_field;
+use scenario::report::esc;
+
+/// One table of the package, written to the HTML and (with its own
+/// columns) to a CSV file at the same time.
+struct Table {
+    html: String,
+    csv: String,
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+impl Table {
+    fn new(title: &str, heads: &[&str], csv_heads: &[&str]) -> Table {
+        let mut html = format!("<h2>{}</h2><table><tr>", esc(title));
+        for h in heads {
+            let _ = write!(html, "<th>{}</th>", esc(h));
+        }
+        html.push_str("</tr>");
+        // With a BOM, as the relay's export: spreadsheets then read the Chinese right.
+        let csv = format!("\u{feff}{}\n", csv_heads.join(","));
+        Table { html, csv }
+    }
+
+    /// A row: HTML cells (the last one with `class`, if any), CSV cells.
+    fn row(&mut self, cells: &[String], class: &str, csv: &[String]) {
+        self.html.push_str("<tr>");
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() && !class.is_empty() {
+                let _ = write!(self.html, "<td class=\"{class}\">{}</td>", esc(c));
+            } else {
+                let _ = write!(self.html, "<td>{}</td>", esc(c));
+            }
+        }
+        self.html.push_str("</tr>");
+        let line: Vec<String> = csv.iter().map(|c| csv_field(c)).collect();
+        self.csv.push_str(&line.join(","));
+        self.csv.push('\n');
+    }
+
+    /// Appends the table to `html`; returns the CSV text.
+    fn finish(mut self, html: &mut String) -> String {
+        self.html.push_str("</table>");
+        html.push_str(&self.html);
+        self.csv
+    }
 }
 
 /// Builds the package for `incident`, with maps at `moments` (seqs).
@@ -95,10 +126,9 @@ pub fn package(
     for seq in 1..=last {
         let Some(d) = log.decision(seq) else { break };
         for e in &d.events {
-            // Orders and reservations must be known to tell what they
-            // concern: look them up in the state after the decision too.
-            let before = concerns(e, incident, &state);
-            if before || concerns(e, incident, &end) {
+            // Orders and reservations are never removed, so the final
+            // state tells which incident each belongs to.
+            if concerns(e, incident, &end) {
                 activity.push(Activity {
                     seq,
                     at: e.at,
@@ -151,32 +181,46 @@ pub fn package(
     );
 
     // 1. Activity log.
-    html.push_str("<h2>一、活动记录（ICS-214）</h2><table><tr><th>序号</th><th>时间</th><th>人员</th><th>事项</th></tr>");
-    let mut activity_csv = String::from("seq,time,who,what\n");
+    let mut t = Table::new(
+        "一、活动记录（ICS-214）",
+        &["序号", "时间", "人员", "事项"],
+        &["seq", "time", "who", "what"],
+    );
     for a in &activity {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            a.seq,
+        let cells = [
+            a.seq.to_string(),
             a.at.cst_string(),
-            esc(&a.who),
-            esc(&a.what)
-        );
-        let _ = writeln!(
-            activity_csv,
-            "{},{},{},{}",
-            a.seq,
-            a.at.cst_string(),
-            csv_field(&a.who),
-            csv_field(&a.what)
-        );
+            a.who.clone(),
+            a.what.clone(),
+        ];
+        t.row(&cells, "", &cells);
     }
-    html.push_str("</table>");
+    let activity_csv = t.finish(&mut html);
 
     // 2. Orders and acknowledgements.
-    html.push_str("<h2>二、调度指令与确认</h2><table><tr><th>队伍</th><th>下达</th><th>下达人</th><th>推荐名次</th><th>确认</th><th>出动</th><th>到场</th><th>状态</th></tr>");
-    let mut orders_csv = String::from(
-        "order,team,issued_at,issued_by,recommended_rank,acknowledged_s,en_route_s,on_scene_s,status\n",
+    let mut t = Table::new(
+        "二、调度指令与确认",
+        &[
+            "队伍",
+            "下达",
+            "下达人",
+            "推荐名次",
+            "确认",
+            "出动",
+            "到场",
+            "状态",
+        ],
+        &[
+            "order",
+            "team",
+            "issued_at",
+            "issued_by",
+            "recommended_rank",
+            "acknowledged_s",
+            "en_route_s",
+            "on_scene_s",
+            "status",
+        ],
     );
     for oid in &inc.orders {
         let Some(o) = end.orders.get(oid) else {
@@ -191,50 +235,45 @@ pub fn package(
             .iter()
             .find(|c| c.team == o.team)
             .map_or("未在推荐中".to_owned(), |c| c.rank.to_string());
-        let after = |s: OrderStatus| {
+        let after: Vec<Option<i64>> = [
+            OrderStatus::Acknowledged,
+            OrderStatus::EnRoute,
+            OrderStatus::OnScene,
+        ]
+        .into_iter()
+        .map(|s| {
             o.history
                 .iter()
                 .find(|h| h.to == s)
                 .map(|h| h.at.since(o.issued_at))
-        };
-        let cell = |d: Option<i64>| d.map_or("—".to_owned(), human_duration);
-        let secs = |d: Option<i64>| d.map_or(String::new(), |d| (d / 1000).to_string());
-        let (ack, route, scene) = (
-            after(OrderStatus::Acknowledged),
-            after(OrderStatus::EnRoute),
-            after(OrderStatus::OnScene),
+        })
+        .collect();
+        let issued = o.issued_at.cst_string();
+        let by = o.issued_by.to_string();
+        let mut cells = vec![team.clone(), issued.clone(), by.clone(), rank.clone()];
+        cells.extend(
+            after
+                .iter()
+                .map(|d| d.map_or("—".to_owned(), human_duration)),
         );
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&team),
-            o.issued_at.cst_string(),
-            esc(o.issued_by.as_str()),
-            esc(&rank),
-            cell(ack),
-            cell(route),
-            cell(scene),
-            o.status.zh()
+        cells.push(o.status.zh().to_owned());
+        let mut csv = vec![oid.to_string(), team, issued, by, rank];
+        csv.extend(
+            after
+                .iter()
+                .map(|d| d.map_or(String::new(), |d| (d / 1000).to_string())),
         );
-        let _ = writeln!(
-            orders_csv,
-            "{},{},{},{},{},{},{},{},{}",
-            csv_field(oid.as_str()),
-            csv_field(&team),
-            o.issued_at.cst_string(),
-            csv_field(o.issued_by.as_str()),
-            csv_field(&rank),
-            secs(ack),
-            secs(route),
-            secs(scene),
-            o.status.zh()
-        );
+        csv.push(o.status.zh().to_owned());
+        t.row(&cells, "", &csv);
     }
-    html.push_str("</table>");
+    let orders_csv = t.finish(&mut html);
 
     // 3. Reports against deadlines.
-    html.push_str("<h2>三、信息报送时效</h2><table><tr><th>报告</th><th>层级</th><th>截止</th><th>报送</th><th>结果</th></tr>");
-    let mut reports_csv = String::from("report,level,due,filed,late_s\n");
+    let mut t = Table::new(
+        "三、信息报送时效",
+        &["报告", "层级", "截止", "报送", "结果"],
+        &["report", "level", "due", "filed", "late_s"],
+    );
     let rules = end.rules.reporting.for_jurisdiction(&inc.jurisdiction);
     let at = log.decision(last).map_or(end.last_event_at, |d| d.at);
     for o in domain::reporting_obligations(&inc, rules, at) {
@@ -264,29 +303,23 @@ pub fn package(
                 (by / 1000).to_string(),
             ),
         };
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
-            esc(&o.kind.zh()),
-            o.to.zh(),
-            o.due_at.cst_string(),
-            filed,
-            esc(&verdict)
-        );
-        let _ = writeln!(
-            reports_csv,
-            "{},{},{},{},{}",
-            csv_field(&o.kind.zh()),
-            o.to.zh(),
-            o.due_at.cst_string(),
-            csv_field(&filed),
-            late
+        let (kind, level, due) = (o.kind.zh(), o.to.zh().to_owned(), o.due_at.cst_string());
+        t.row(
+            &[
+                kind.clone(),
+                level.clone(),
+                due.clone(),
+                filed.clone(),
+                verdict,
+            ],
+            class,
+            &[kind, level, due, filed, late],
         );
     }
-    html.push_str("</table>");
+    let reports_csv = t.finish(&mut html);
 
-    // 4. Interval metrics.
-    html.push_str("<h2>四、时效指标</h2><table><tr><th>环节</th><th>样本</th><th>P50</th><th>P90</th><th>基准</th></tr>");
+    // 4. Interval metrics (in the HTML only; the CSVs carry the raw times).
+    let mut t = Table::new("四、时效指标", &["环节", "样本", "P50", "P90", "基准"], &[]);
     let all = samples(&end);
     for s in summarize(&all, |s| s.incident == *incident) {
         let anchor = s
@@ -299,18 +332,19 @@ pub fn package(
             Some(false) => "未达标",
             None => "",
         };
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
-            s.interval.zh(),
-            s.count,
-            s.p50.map_or("—".into(), human_duration),
-            s.p90.map_or("—".into(), human_duration),
-            esc(&anchor),
-            verdict
+        t.row(
+            &[
+                s.interval.zh().to_owned(),
+                s.count.to_string(),
+                s.p50.map_or("—".into(), human_duration),
+                s.p90.map_or("—".into(), human_duration),
+                format!("{anchor} {verdict}"),
+            ],
+            "",
+            &[],
         );
     }
-    html.push_str("</table>");
+    let _ = t.finish(&mut html);
 
     // 5. Maps at the chosen moments.
     html.push_str("<h2>五、态势图</h2>");

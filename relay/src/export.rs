@@ -100,7 +100,8 @@ pub fn activity_log(
     Ok(rows)
 }
 
-fn csv_field(s: &str) -> String {
+/// A CSV field, quoted only when it has to be.
+pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -454,7 +454,8 @@ th{background:#eee}.P{color:#070}.S{color:#670}.M{color:#a50}.U{color:#b00}\n\
     }
 }
 
-fn esc(s: &str) -> String {
+/// Text escaped for HTML.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
