@@ -643,16 +643,15 @@ impl DemoRelay {
             .map(|u| (u.clone(), client_config(&self.relay, &self.tokens, u)))
             .collect();
         let decisions = self.decisions.clone();
-        let decisions_for_field = self.decisions.clone();
         async move {
             let live = RealmId::live();
             let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
             let mut last = 0;
-            for d in decisions {
+            for d in &decisions {
                 let Some(s) = session_of(&mut sessions, &configs, &d.actor.user.0).await else {
                     continue;
                 };
-                match s.command(&live, d.command).await {
+                match s.command(&live, d.command.clone()).await {
                     Ok(CommandOutcome::Accepted { seq }) => last = seq,
                     other => warn!("demo command not accepted by the relay: {other:?}"),
                 }
@@ -680,7 +679,7 @@ impl DemoRelay {
             // And the teams on their way keep moving (the demo's clock runs
             // ten times faster than their speed).
             let mut state = State::default();
-            for d in &decisions_for_field {
+            for d in &decisions {
                 state.apply_decision(d);
             }
             let field = demo::field_actor();
