@@ -43,19 +43,16 @@ pub struct Jurisdiction {
 }
 
 impl Jurisdiction {
-    /// Whether `p` lies inside the area (even-odd rule).
+    /// Whether `p` lies inside the area.
     pub fn contains(&self, p: GeoPoint) -> bool {
-        let ring = &self.area;
-        let mut inside = false;
-        for (i, a) in ring.iter().enumerate() {
-            let b = ring[(i + ring.len() - 1) % ring.len()];
-            if (a.lat > p.lat) != (b.lat > p.lat)
-                && p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon
-            {
-                inside = !inside;
-            }
-        }
-        inside
+        use geo::Contains;
+        let ring: Vec<geo::Coord> = self
+            .area
+            .iter()
+            .map(|q| geo::coord! { x: q.lon, y: q.lat })
+            .collect();
+        geo::Polygon::new(geo::LineString::new(ring), vec![])
+            .contains(&geo::Point::new(p.lon, p.lat))
     }
 }
 
