@@ -1,7 +1,8 @@
-//! The basemap under the markers: the offline tiles shipped in
-//! `assets/basemap` by default, or the operator's own source (`--tiles`): a
-//! directory of z/x/y PNGs, a PMTiles file, or an XYZ URL template of their
-//! own tile server. Sources in GCJ-02 (most Chinese web maps) get marker
+//! The basemap under the markers: by default the offline vector basemap
+//! shipped in `assets/basemap` (shores, lakes, rivers and boundaries from
+//! open data, drawn into tiles on demand), or the operator's own source
+//! (`--tiles`): a directory of z/x/y PNGs, a PMTiles or MBTiles file, or an
+//! XYZ URL template of their own tile server. Sources in GCJ-02 (most Chinese web maps) get marker
 //! positions shifted from WGS-84, so markers sit on the right street.
 
 use bevy_egui::egui;
@@ -12,6 +13,8 @@ use walkers::{Tile, TileId, TilePiece, Tiles, sources::Attribution};
 /// Where tiles come from, as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TileSpec {
+    /// A vector basemap file (`basemap.json`), drawn into tiles here.
+    Vector(PathBuf),
     /// A directory of `{z}/{x}/{y}.png`.
     Dir(PathBuf),
     /// A PMTiles file (raster tiles).
@@ -33,6 +36,12 @@ impl std::str::FromStr for TileSpec {
             return Ok(TileSpec::Url(s.to_owned()));
         }
         let p = PathBuf::from(s);
+        if p.extension().is_some_and(|e| e == "json") {
+            if !p.is_file() {
+                return Err(format!("{s}: no such basemap file"));
+            }
+            return Ok(TileSpec::Vector(p));
+        }
         if p.extension().is_some_and(|e| e == "pmtiles") {
             if !p.is_file() {
                 return Err(format!("{s}: no such PMTiles file"));
@@ -54,9 +63,9 @@ impl std::str::FromStr for TileSpec {
     }
 }
 
-/// The shipped offline basemap, if it can be found: next to the working
-/// directory (the repository) or next to the executable.
-pub fn shipped() -> Option<PathBuf> {
+/// The shipped offline basemap's directory, if it can be found: under the
+/// working directory (the repository) or next to the executable.
+pub fn shipped_dir() -> Option<PathBuf> {
     let mut candidates = vec![PathBuf::from("assets/basemap")];
     if let Ok(exe) = std::env::current_exe() {
         for up in exe.ancestors().skip(1).take(4) {
@@ -66,12 +75,24 @@ pub fn shipped() -> Option<PathBuf> {
     candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/basemap"));
     candidates
         .into_iter()
-        .find(|p| p.join("SOURCES.md").is_file() || p.is_dir())
+        .find(|p| p.join("basemap.json").is_file())
+}
+
+/// The shipped offline basemap, if it can be found.
+pub fn shipped() -> Option<TileSpec> {
+    shipped_dir().map(|d| TileSpec::Vector(d.join("basemap.json")))
 }
 
 /// Opens a tile source for egui.
 pub fn open(spec: &TileSpec, ctx: &egui::Context) -> Box<dyn Tiles + Send> {
     match spec {
+        TileSpec::Vector(p) => match basemap::Basemap::load(p) {
+            Ok(map) => Box::new(VectorTiles::new(map, ctx.clone())),
+            Err(e) => {
+                bevy::log::error!("{e}; no basemap");
+                Box::new(DirTiles::new(Store::Dir(PathBuf::new()), ctx.clone()))
+            }
+        },
         TileSpec::Dir(d) => Box::new(DirTiles::new(Store::Dir(d.clone()), ctx.clone())),
         TileSpec::MbTiles(p) => match rusqlite::Connection::open_with_flags(
             p,
@@ -222,6 +243,131 @@ impl Tiles for DirTiles {
     fn tile_size(&self) -> u32 {
         256
     }
+}
+
+/// A name drawn over the basemap (`assets/basemap/places.toml`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Place {
+    pub zh: String,
+    pub en: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// 1 city, 2 district or county, 3 water.
+    pub rank: u8,
+}
+
+impl Place {
+    /// The least map zoom the name shows at.
+    pub fn min_zoom(&self) -> f64 {
+        match self.rank {
+            1 => 6.0,
+            2 => 9.0,
+            _ => 10.0,
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PlacesFile {
+    place: Vec<Place>,
+}
+
+/// The place names shipped beside the basemap; none (and a logged reason)
+/// if the file is missing or malformed.
+pub fn places(dir: &Path) -> Vec<Place> {
+    let path = dir.join("places.toml");
+    let parsed = std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| toml::from_str::<PlacesFile>(&text).map_err(|e| e.to_string()));
+    match parsed {
+        Ok(f) => f.place,
+        Err(e) => {
+            bevy::log::warn!("{}: {e}; no place names", path.display());
+            Vec::new()
+        }
+    }
+}
+
+/// The vector basemap, drawn into tiles as they are first asked for and
+/// kept (the most recent few hundred: each is a texture).
+pub struct VectorTiles {
+    map: basemap::Basemap,
+    ctx: egui::Context,
+    palette: basemap::Palette,
+    cache: HashMap<TileId, Option<Tile>>,
+    order: std::collections::VecDeque<TileId>,
+}
+
+/// Drawn tiles kept; 256 of 256×256 RGBA is 64 MiB of textures.
+const KEEP_TILES: usize = 256;
+
+impl VectorTiles {
+    /// Tiles from `map`.
+    pub fn new(map: basemap::Basemap, ctx: egui::Context) -> Self {
+        Self {
+            map,
+            ctx,
+            palette: basemap::Palette::default(),
+            cache: HashMap::new(),
+            order: Default::default(),
+        }
+    }
+}
+
+impl Tiles for VectorTiles {
+    fn at(&mut self, id: TileId) -> Option<TilePiece> {
+        let side = 1u64 << id.zoom.min(31);
+        if u64::from(id.x) >= side || u64::from(id.y) >= side {
+            return None;
+        }
+        if let Some(t) = self.cache.get(&id) {
+            return t.clone().map(|t| TilePiece::new(t, whole()));
+        }
+        // Sharper tiles on high-density screens and the video wall.
+        let size = if self.ctx.pixels_per_point() > 1.2 {
+            512
+        } else {
+            256
+        };
+        let tile = self
+            .map
+            .tile(id.zoom, id.x, id.y, size, &self.palette)
+            .map(|img| {
+                let image = egui::ColorImage::from_rgba_premultiplied(
+                    [img.size as usize, img.size as usize],
+                    &img.rgba,
+                );
+                Tile::Raster(
+                    self.ctx
+                        .load_texture("basemap", image, egui::TextureOptions::LINEAR),
+                )
+            });
+        if self.order.len() >= KEEP_TILES
+            && let Some(old) = self.order.pop_front()
+        {
+            self.cache.remove(&old);
+        }
+        self.order.push_back(id);
+        self.cache.insert(id, tile.clone());
+        tile.map(|t| TilePiece::new(t, whole()))
+    }
+
+    fn attribution(&self) -> Attribution {
+        Attribution {
+            text: "底图 GSHHG · Natural Earth (assets/basemap/SOURCES.md)",
+            url: "",
+            logo_light: None,
+            logo_dark: None,
+        }
+    }
+
+    fn tile_size(&self) -> u32 {
+        256
+    }
+}
+
+fn whole() -> egui::Rect {
+    egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0))
 }
 
 /// WGS-84 → GCJ-02, the offset datum of most Chinese web maps (the

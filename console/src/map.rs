@@ -1,6 +1,7 @@
 //! The map: walkers in the central panel, with the realm's teams,
 //! incidents, depots, hazard sources, shelters and dispatch lines on top.
-//! No basemap tiles yet: a graticule stands in until the offline basemap lands.
+//! Under them the basemap (see `basemap`), a light graticule and the names
+//! of cities and districts.
 
 use crate::i18n::{t, tf};
 use crate::picture::{Picture, Selection};
@@ -21,12 +22,16 @@ pub struct MapPlugin {
 
 impl Plugin for MapPlugin {
     fn build(&self, app: &mut App) {
-        let spec = self
-            .tiles
-            .clone()
-            .or_else(|| crate::basemap::shipped().map(crate::basemap::TileSpec::Dir));
+        let spec = self.tiles.clone().or_else(crate::basemap::shipped);
+        // Names go with the shipped basemap; an operator's tiles carry
+        // their own.
+        let places = match (&self.tiles, crate::basemap::shipped_dir()) {
+            (None, Some(dir)) => crate::basemap::places(&dir),
+            _ => Vec::new(),
+        };
         app.insert_resource(MapView {
             tile_spec: spec,
+            places,
             gcj02: self.gcj02,
             ..MapView::default()
         });
@@ -51,6 +56,20 @@ pub struct MapView {
     tiles: Option<std::sync::Mutex<Box<dyn walkers::Tiles + Send>>>,
     /// The basemap is in GCJ-02.
     pub gcj02: bool,
+    /// Names of cities, districts and waters over the shipped basemap.
+    pub places: Vec<crate::basemap::Place>,
+    /// Where the map was drawn last frame.
+    pub frame: Option<MapFrame>,
+}
+
+/// The map as last drawn: its rectangle on screen (logical points), the
+/// position at its centre and the zoom. Screenshots record it so that a
+/// test can project positions independently and look at the pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapFrame {
+    pub rect: Rect,
+    pub center: GeoPoint,
+    pub zoom: f64,
 }
 
 /// Layer switches (图层).
@@ -97,6 +116,8 @@ impl Default for MapView {
             tile_spec: None,
             tiles: None,
             gcj02: false,
+            places: Vec::new(),
+            frame: None,
         }
     }
 }
@@ -178,6 +199,8 @@ pub fn show(
         shown: view.shown,
         gcj02: view.gcj02,
         now,
+        places: &view.places,
+        frame: &mut view.frame,
     };
     let home = view.home;
     if view.tiles.is_none()
@@ -231,6 +254,8 @@ struct Layers<'a> {
     shown: Shown,
     gcj02: bool,
     now: Timestamp,
+    places: &'a [crate::basemap::Place],
+    frame: &'a mut Option<MapFrame>,
 }
 
 /// Arrows pan, +/- zoom, Home fits everything — unless a text field has
@@ -415,7 +440,19 @@ impl walkers::Plugin for Layers<'_> {
         let painter = ui.painter_at(response.rect);
         let gcj02 = self.gcj02;
         let screen = |p: GeoPoint| projector.project(pos(p, gcj02)).to_pos2();
+        *self.frame = Some(MapFrame {
+            rect: response.rect,
+            center: unpos(projector.unproject(response.rect.center().to_vec2()), gcj02),
+            zoom: map_memory.zoom(),
+        });
         graticule(&painter, response.rect, projector, map_memory.zoom());
+        place_names(
+            &painter,
+            response.rect,
+            self.places,
+            map_memory.zoom(),
+            &screen,
+        );
         let s = self.state;
         let mut hits = Vec::new();
         let mut labels = Vec::new();
@@ -820,6 +857,40 @@ fn tooltip(painter: &egui::Painter, at: Pos2, text: &str) {
     );
     painter.rect_filled(rect, 4.0, Color32::from_black_alpha(220));
     painter.galley(rect.min + Vec2::splat(6.0), galley, Color32::WHITE);
+}
+
+/// Names of places under the markers: quiet, and only at zooms where they
+/// do not crowd each other.
+fn place_names(
+    painter: &egui::Painter,
+    rect: Rect,
+    places: &[crate::basemap::Place],
+    zoom: f64,
+    screen: &dyn Fn(GeoPoint) -> Pos2,
+) {
+    let en = crate::i18n::lang() == crate::i18n::Lang::En;
+    for p in places.iter().filter(|p| zoom >= p.min_zoom()) {
+        let at = screen(GeoPoint {
+            lat: p.lat,
+            lon: p.lon,
+        });
+        if !rect.expand(40.0).contains(at) {
+            continue;
+        }
+        let (size, colour) = match p.rank {
+            1 => (16.0, Color32::from_rgba_unmultiplied(0xc8, 0xcf, 0xd8, 150)),
+            2 => (13.0, Color32::from_rgba_unmultiplied(0xa8, 0xb2, 0xc0, 120)),
+            _ => (12.0, Color32::from_rgba_unmultiplied(0x6a, 0x9c, 0xc8, 170)),
+        };
+        let name = if en { &p.en } else { &p.zh };
+        painter.text(
+            at,
+            Align2::CENTER_CENTER,
+            name,
+            FontId::proportional(size),
+            colour,
+        );
+    }
 }
 
 fn graticule(painter: &egui::Painter, rect: Rect, projector: &Projector, zoom: f64) {

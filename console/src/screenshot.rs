@@ -1,5 +1,8 @@
 //! Headless screenshots: render a few frames, save the window to a PNG, exit.
-//! Used by `cargo xtask demo --screenshot` and the rendering test.
+//! Used by `cargo xtask demo --screenshot` and the rendering test. Beside
+//! the PNG goes `<name>.map.json`: where the map was on screen, its centre
+//! and zoom, and the incidents with their positions and grade colours, so
+//! a test can project them itself and check the pixels.
 
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
@@ -41,6 +44,9 @@ fn capture_when_settled(
     mut commands: Commands,
     mut pending: ResMut<Pending>,
     link: Res<crate::net::Link>,
+    view: Res<crate::map::MapView>,
+    picture: Res<crate::picture::Picture>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
     mut exit: MessageWriter<AppExit>,
 ) {
     pending.frames += 1;
@@ -67,6 +73,11 @@ fn capture_when_settled(
     }
     pending.requested = true;
     let path = pending.path.clone();
+    let scale = windows.single().map_or(1.0, |w| w.scale_factor());
+    let manifest = path.with_extension("map.json");
+    if let Err(e) = std::fs::write(&manifest, map_manifest(&view, &picture, scale)) {
+        error!("cannot write {}: {e}", manifest.display());
+    }
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
             let result = captured
@@ -87,4 +98,41 @@ fn capture_when_settled(
             }
         },
     );
+}
+
+/// What the map showed, as JSON (see the module comment).
+fn map_manifest(
+    view: &crate::map::MapView,
+    picture: &crate::picture::Picture,
+    scale: f32,
+) -> String {
+    let incidents: Vec<serde_json::Value> = picture
+        .state
+        .incidents
+        .values()
+        .filter(|i| i.status != domain::IncidentStatus::Closed)
+        .map(|i| {
+            let c = crate::theme::grade(i.grade);
+            serde_json::json!({
+                "title": i.title,
+                "grade": i.grade.zh(),
+                "lat": i.position.lat,
+                "lon": i.position.lon,
+                "rgb": [c.r(), c.g(), c.b()],
+            })
+        })
+        .collect();
+    let map = view.frame.map(|f| {
+        serde_json::json!({
+            "left": f.rect.left(),
+            "top": f.rect.top(),
+            "right": f.rect.right(),
+            "bottom": f.rect.bottom(),
+            "center_lat": f.center.lat,
+            "center_lon": f.center.lon,
+            "zoom": f.zoom,
+            "scale": scale,
+        })
+    });
+    serde_json::json!({ "map": map, "incidents": incidents }).to_string()
 }

