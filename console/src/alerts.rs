@@ -3,6 +3,7 @@
 //! acknowledges it on this console, and sounds a chime unless muted. A
 //! machine without a sound device (CI, servers) just stays silent.
 
+use crate::i18n::Term;
 use crate::i18n::t;
 use crate::picture::{Clock, Picture};
 use bevy::prelude::*;
@@ -231,8 +232,8 @@ fn raise_alerts(
                 format!(
                     "{prefix}新接报：{}（{}，{}）",
                     i.title,
-                    i.sector.zh(),
-                    i.grade.zh()
+                    i.sector.term(),
+                    i.grade.term()
                 ),
                 e.at,
             ),
@@ -322,7 +323,7 @@ fn raise_alerts(
                         "{prefix}{} {}·{} 已过截止时间 {}",
                         inc.title,
                         o.kind.zh(),
-                        o.to.zh(),
+                        o.to.term(),
                         o.due_at.cst_hm()
                     ),
                     o.due_at,

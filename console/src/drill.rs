@@ -2,6 +2,7 @@
 //! realm, run its clock, watch injects go out and objectives being met.
 //! The relay runs the scenario; this panel only asks and shows.
 
+use crate::i18n::Term;
 use crate::i18n::t;
 use crate::net::Outbox;
 use crate::picture::Picture;
@@ -181,7 +182,7 @@ pub fn window(ctx: &egui::Context, desk: &mut DrillDesk, outbox: &mut Outbox, pi
                         ui.horizontal(|ui| {
                             ui.label(RichText::new(t_plus(i.at)).monospace());
                             ui.label(RichText::new(mark).color(colour));
-                            ui.label(format!("{} · {}", i.kind.zh(), i.text))
+                            ui.label(format!("{} · {}", i.kind.term(), i.text))
                                 .on_hover_text(format!("{} → {}（{}）", i.from, i.to, i.method));
                         });
                     }
@@ -189,7 +190,7 @@ pub fn window(ctx: &egui::Context, desk: &mut DrillDesk, outbox: &mut Outbox, pi
             ui.separator();
             ui.label(RichText::new("目标达成（按当前记录）").strong());
             for o in &eval.objectives {
-                let rating = o.rating.map_or("尚无结果", |r| r.zh());
+                let rating = o.rating.map_or("尚无结果", |r| r.term());
                 ui.label(format!(
                     "{} · {}{}",
                     o.title,
@@ -201,7 +202,7 @@ pub fn window(ctx: &egui::Context, desk: &mut DrillDesk, outbox: &mut Outbox, pi
             }
             for e in eval.expects.iter().filter(|e| e.anchor.is_some()) {
                 ui.label(
-                    RichText::new(format!("  {} — {}", e.title, e.judgement.zh()))
+                    RichText::new(format!("  {} — {}", e.title, e.judgement.term()))
                         .color(theme::MUTED),
                 );
             }

@@ -3,6 +3,7 @@
 //! names the field in the officer's words and nothing is half-saved; the
 //! relay checks again (`decide`) and has the last word.
 
+use crate::i18n::Term;
 use domain::command::IncidentIntake;
 use domain::deadline::{AdminLevel, ReportChannel, ReportKind};
 use domain::duty::CallKind;
@@ -435,7 +436,7 @@ impl CallForm {
                 in_service.map(|t| t.id.clone()).collect(),
             ),
             Addressees::Kind(k) => (
-                k.zh().to_owned(),
+                k.term().to_owned(),
                 in_service
                     .filter(|t| t.kind == *k)
                     .map(|t| t.id.clone())
@@ -675,7 +676,7 @@ mod tests {
             ..all.clone()
         };
         let (label, teams) = hazchem.resolve(&s);
-        assert_eq!(label, TeamKind::Hazchem.zh());
+        assert_eq!(label, TeamKind::Hazchem.term());
         assert!(teams.iter().all(|t| s.teams[t].kind == TeamKind::Hazchem));
         assert!(!teams.is_empty());
         let empty = CallForm {

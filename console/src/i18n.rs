@@ -98,6 +98,76 @@ fn catalogue(l: Lang) -> &'static Catalogue {
     &all[usize::from(l == Lang::En)]
 }
 
+/// English for the domain's own terms, keyed by their Chinese.
+const TERMS_EN: &str = include_str!("../../assets/i18n/terms.en.toml");
+
+fn terms_en() -> &'static Catalogue {
+    static PARSED: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        let table: toml::Table = TERMS_EN.parse().unwrap_or_default();
+        table
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                toml::Value::String(s) => Some((k, &*Box::leak(s.into_boxed_str()))),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// A domain term (grade, status, sector, kind …) in `l`: the regulations'
+/// Chinese in Chinese, its English where the terms file has it.
+pub fn term_in(l: Lang, zh: &'static str) -> &'static str {
+    match l {
+        Lang::Zh => zh,
+        Lang::En => terms_en().get(zh).copied().unwrap_or(zh),
+    }
+}
+
+/// A domain term in the current language.
+pub fn term(zh: &'static str) -> &'static str {
+    term_in(lang(), zh)
+}
+
+/// Domain values shown in the interface's language.
+pub trait Term {
+    /// The value's name in the current language.
+    fn term(&self) -> &'static str;
+}
+
+macro_rules! terms {
+    ($($t:ty),* $(,)?) => {
+        $(impl Term for $t {
+            fn term(&self) -> &'static str {
+                term(self.zh())
+            }
+        })*
+    };
+}
+
+terms!(
+    domain::Role,
+    domain::deadline::AdminLevel,
+    domain::OrderStatus,
+    domain::ClockAction,
+    domain::MessageKind,
+    domain::CallKind,
+    domain::AccidentGrade,
+    domain::ResponseLevel,
+    domain::WarningColour,
+    domain::Sector,
+    domain::metrics::Interval,
+    domain::RiskColour,
+    domain::TeamKind,
+    domain::Capability,
+    domain::TeamStatus,
+    scenario::model::DrillKind,
+    scenario::model::DrillScope,
+    scenario::model::InjectKind,
+    scenario::Judgement,
+    scenario::Rating,
+);
+
 /// The text for `key` in `l`; Chinese when the other catalogue lacks it,
 /// and the key itself when both do (a visible, not a silent, gap).
 pub fn t_in(l: Lang, key: &'static str) -> &'static str {
@@ -179,6 +249,56 @@ mod tests {
             missing.is_empty(),
             "no glyph for {missing:?}: run `cargo xtask font` and commit assets/fonts"
         );
+    }
+
+    #[test]
+    fn every_domain_term_has_english() {
+        use domain::*;
+        let mut zh: Vec<&'static str> = Vec::new();
+        zh.extend(AccidentGrade::ALL.iter().map(|g| g.zh()));
+        zh.extend(Role::ALL.iter().map(|r| r.zh()));
+        zh.extend(TeamKind::ALL.iter().map(|k| k.zh()));
+        zh.extend(Sector::ALL.iter().map(|s| s.zh()));
+        zh.extend(domain::metrics::Interval::ALL.iter().map(|i| i.zh()));
+        let order = OrderId::new("o");
+        zh.extend(
+            [
+                TeamStatus::Available,
+                TeamStatus::Assigned(order.clone()),
+                TeamStatus::EnRoute(order.clone()),
+                TeamStatus::OnScene(order.clone()),
+                TeamStatus::Returning(order),
+                TeamStatus::OutOfService(String::new()),
+            ]
+            .iter()
+            .map(|s| s.zh()),
+        );
+        zh.extend(
+            [
+                OrderStatus::Issued,
+                OrderStatus::Delivered,
+                OrderStatus::Acknowledged,
+                OrderStatus::Refused,
+                OrderStatus::TimedOut,
+                OrderStatus::EnRoute,
+                OrderStatus::OnScene,
+                OrderStatus::Released,
+                OrderStatus::Returning,
+                OrderStatus::Available,
+                OrderStatus::Cancelled,
+            ]
+            .map(|s| s.zh()),
+        );
+        let missing: Vec<_> = zh
+            .into_iter()
+            .filter(|z| term_in(Lang::En, z) == *z)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no English in terms.en.toml for {missing:?}"
+        );
+        assert_eq!(term_in(Lang::Zh, "较大"), "较大");
+        assert_eq!(term_in(Lang::En, "较大"), "Larger");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Under them the basemap (see `basemap`), a light graticule and the names
 //! of cities and districts.
 
+use crate::i18n::Term;
 use crate::i18n::{t, tf};
 use crate::picture::{Picture, Selection};
 use crate::theme;
@@ -389,7 +390,7 @@ enum Tip<'a> {
 impl Tip<'_> {
     fn text(&self) -> String {
         match self {
-            Tip::Hazard(h) => format!("危险源 {}\n{} · {}", h.name, h.kind, h.risk.zh()),
+            Tip::Hazard(h) => format!("危险源 {}\n{} · {}", h.name, h.kind, h.risk.term()),
             Tip::Shelter(sh) => format!("避难场所 {}\n容量 {} 人", sh.name, sh.capacity),
             Tip::Depot(d) => {
                 let lines: Vec<String> = d
@@ -404,18 +405,18 @@ impl Tip<'_> {
                 let names: Vec<String> = members
                     .iter()
                     .take(12)
-                    .map(|t| format!("{} · {}", t.name, t.status.zh()))
+                    .map(|t| format!("{} · {}", t.name, t.status.term()))
                     .collect();
                 format!("{} 支队伍（放大查看）\n{}", members.len(), names.join("\n"))
             }
             Tip::Incident(i) => format!(
                 "{}\n{} · {}事故\n{}",
                 i.title,
-                i.sector.zh(),
-                i.grade.zh(),
+                i.sector.term(),
+                i.grade.term(),
                 i.address
             ),
-            Tip::Team(t) => format!("{}\n{} · {}", t.name, t.kind.zh(), t.status.zh()),
+            Tip::Team(t) => format!("{}\n{} · {}", t.name, t.kind.term(), t.status.term()),
         }
     }
 
@@ -682,9 +683,9 @@ impl LabelText<'_> {
             LabelText::Plain(s) => (*s).to_owned(),
             LabelText::Team(name, None) => (*name).to_owned(),
             LabelText::Team(name, Some(Some(age))) => {
-                format!("{name}（{}前）", human_duration(*age))
+                tf("map.fix_age", &[name, &human_duration(*age)])
             }
-            LabelText::Team(name, Some(None)) => format!("{name}（无定位）"),
+            LabelText::Team(name, Some(None)) => tf("map.no_fix", &[name]),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! recommendation, event feed. One system lays them out every frame.
 
 use crate::alerts::{AlertKind, Alerts, Audio};
+use crate::i18n::Term;
 use crate::i18n::{t, tf};
 
 use crate::map::{self, MapView};
@@ -285,7 +286,7 @@ fn obligation_label(o: &Obligation) -> String {
         Some(ReportChannel::Written) => "·书面",
         None => "",
     };
-    format!("{}·{}{}", o.kind.zh(), o.to.zh(), channel)
+    format!("{}·{}{}", o.kind.zh(), o.to.term(), channel)
 }
 
 fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: Timestamp) {
@@ -312,7 +313,7 @@ fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: T
                     ui.set_width(ui.available_width());
                     ui.horizontal(|ui| {
                         ui.label(
-                            RichText::new(format!(" {} ", i.grade.zh()))
+                            RichText::new(format!(" {} ", i.grade.term()))
                                 .background_color(theme::grade(i.grade))
                                 .color(Color32::BLACK)
                                 .strong(),
@@ -322,7 +323,7 @@ fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: T
                     ui.label(
                         RichText::new(format!(
                             "{} · {} · 接报 {}（{}前）",
-                            i.sector.zh(),
+                            i.sector.term(),
                             i.jurisdiction,
                             i.reported_at.cst_hm(),
                             human_duration(now.since(i.reported_at))
@@ -331,17 +332,21 @@ fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: T
                     );
                     ui.horizontal_wrapped(|ui| {
                         let c = i.casualties;
-                        ui.label(format!(
-                            "死亡 {} · 重伤 {} · 失踪 {}",
-                            c.deaths, c.serious_injuries, c.missing
+                        ui.label(tf(
+                            "queue.casualties",
+                            &[
+                                &c.deaths.to_string(),
+                                &c.serious_injuries.to_string(),
+                                &c.missing.to_string(),
+                            ],
                         ));
                         if let Some(l) = i.response_level {
                             ui.label(
-                                RichText::new(l.zh()).color(Color32::from_rgb(0xff, 0x8a, 0x80)),
+                                RichText::new(l.term()).color(Color32::from_rgb(0xff, 0x8a, 0x80)),
                             );
                         }
                         if let Some(w) = i.warning {
-                            ui.label(RichText::new(w.zh()).color(theme::warning(w)));
+                            ui.label(RichText::new(w.term()).color(theme::warning(w)));
                         }
                     });
                     if i.status == IncidentStatus::Reported {
@@ -489,7 +494,7 @@ fn roster(
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut f.kind, None, t("roster.all_kinds"));
                 for k in TeamKind::ALL {
-                    ui.selectable_value(&mut f.kind, Some(k), k.zh());
+                    ui.selectable_value(&mut f.kind, Some(k), k.term());
                 }
             });
         egui::ComboBox::from_id_salt("filter-status")
@@ -556,7 +561,7 @@ fn roster(
                         )
                         .on_hover_text(format!(
                             "{} · {}人 · {}",
-                            t.kind.zh(),
+                            t.kind.term(),
                             t.headcount,
                             t.jurisdiction
                         ));
@@ -604,19 +609,21 @@ fn roster(
                         return;
                     }
                     let detail = match (&t.status, &t.last_fix) {
-                        (TeamStatus::OutOfService(reason), _) => format!("不可用：{reason}"),
+                        (TeamStatus::OutOfService(reason), _) => {
+                            tf("roster.out_of_service", &[reason])
+                        }
                         (s, Some(f)) => {
                             let age = now.since(f.taken_at).max(0);
                             if age > p.state.rules.staleness_of(f.source) {
-                                format!("{} · 定位{}前", s.zh(), human_duration(age))
+                                tf("roster.fix_age", &[s.term(), &human_duration(age)])
                             } else {
-                                s.zh().to_owned()
+                                s.term().to_owned()
                             }
                         }
-                        (s, None) => format!("{} · 无定位", s.zh()),
+                        (s, None) => tf("roster.no_fix", &[s.term()]),
                     };
                     ui.label(RichText::new(detail).color(c))
-                        .on_hover_text(t.status.zh());
+                        .on_hover_text(t.status.term());
                 });
             }
         });

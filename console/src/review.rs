@@ -5,6 +5,7 @@
 //! is shown; a log that fails opens only when asked, marked unverified and
 //! naming its first bad record.
 
+use crate::i18n::Term;
 use crate::picture::Picture;
 use crate::theme;
 use crate::timeline::{Jump, Mark, MarkKind, Timeline};
@@ -511,7 +512,7 @@ fn decision_trail(ctx: &egui::Context, log: &ReviewLog, picture: &Picture) {
                             format!(
                                 "{} {}（+{}）",
                                 h.at.cst_hm(),
-                                h.to.zh(),
+                                h.to.term(),
                                 domain::time::human_duration(h.at.since(o.issued_at))
                             )
                         })
@@ -529,7 +530,7 @@ fn decision_trail(ctx: &egui::Context, log: &ReviewLog, picture: &Picture) {
                         ObligationStatus::Done { filed_at, late_by } if late_by > 0 => format!(
                             "{}·{} 截止 {}，{} 报送（迟报 {}）",
                             o.kind.zh(),
-                            o.to.zh(),
+                            o.to.term(),
                             o.due_at.cst_hm(),
                             filed_at.cst_hm(),
                             domain::time::human_duration(late_by)
@@ -537,20 +538,20 @@ fn decision_trail(ctx: &egui::Context, log: &ReviewLog, picture: &Picture) {
                         ObligationStatus::Done { filed_at, .. } => format!(
                             "{}·{} 截止 {}，{} 按时报送",
                             o.kind.zh(),
-                            o.to.zh(),
+                            o.to.term(),
                             o.due_at.cst_hm(),
                             filed_at.cst_hm()
                         ),
                         ObligationStatus::Pending { .. } => format!(
                             "{}·{} 截止 {}，当时尚未报送",
                             o.kind.zh(),
-                            o.to.zh(),
+                            o.to.term(),
                             o.due_at.cst_hm()
                         ),
                         ObligationStatus::Overdue { by } => format!(
                             "{}·{} 截止 {}，当时已超时 {}",
                             o.kind.zh(),
-                            o.to.zh(),
+                            o.to.term(),
                             o.due_at.cst_hm(),
                             domain::time::human_duration(by)
                         ),

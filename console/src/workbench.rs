@@ -7,6 +7,7 @@
 use crate::forms::{
     self, Addressees, CallForm, FormError, IntakeForm, ReportForm, SupplyForm, new_id,
 };
+use crate::i18n::Term;
 use crate::i18n::{t, tf};
 use crate::net::Outbox;
 use crate::picture::{Picture, Selection};
@@ -263,15 +264,15 @@ fn sign_in(ui: &mut egui::Ui, outbox: &mut Outbox) {
             ui.label(RichText::new(t("user.signing_in")).color(theme::MUTED));
         }
         Some((user, role)) if outbox.accounts.len() == 1 => {
-            ui.label(tf("user.current", &[&user, role.zh()]));
+            ui.label(tf("user.current", &[&user, role.term()]));
         }
         Some((user, role)) => {
             let mut current = outbox.current;
             egui::ComboBox::from_id_salt("account")
-                .selected_text(tf("user.current", &[&user, role.zh()]))
+                .selected_text(tf("user.current", &[&user, role.term()]))
                 .show_ui(ui, |ui| {
                     for (i, (u, r)) in outbox.accounts.iter().enumerate() {
-                        ui.selectable_value(&mut current, i, format!("{u}（{}）", r.zh()));
+                        ui.selectable_value(&mut current, i, format!("{u}（{}）", r.term()));
                     }
                 });
             outbox.current = current;
@@ -285,7 +286,7 @@ fn sign_in(ui: &mut egui::Ui, outbox: &mut Outbox) {
 /// Sends `cmd` if the role allows it; otherwise says why not.
 fn send(outbox: &mut Outbox, label: String, cmd: Command) -> Result<(), FormError> {
     if !outbox.may(&cmd) {
-        let role = outbox.me().map_or("未登录", |(_, r)| r.zh());
+        let role = outbox.me().map_or("未登录", |(_, r)| r.term());
         return Err(FormError {
             field: "权限",
             message: format!("{role}无权执行：{label}"),
@@ -387,7 +388,7 @@ pub fn intake_window(
                         .selected_text(form.sector.map_or(t("common.choose"), Sector::zh))
                         .show_ui(ui, |ui| {
                             for s in Sector::ALL {
-                                ui.selectable_value(&mut form.sector, Some(s), s.zh());
+                                ui.selectable_value(&mut form.sector, Some(s), s.term());
                             }
                         });
                     ui.end_row();
@@ -454,7 +455,7 @@ pub fn intake_window(
                     ui.label(t("intake.grade"));
                     match form.live_grade(state) {
                         Ok(g) => ui.label(
-                            RichText::new(format!(" {} ", g.zh()))
+                            RichText::new(format!(" {} ", g.term()))
                                 .background_color(theme::grade(g))
                                 .color(Color32::BLACK)
                                 .strong(),
@@ -467,11 +468,11 @@ pub fn intake_window(
                     ui.end_row();
                     ui.label(t("intake.warning"));
                     egui::ComboBox::from_id_salt("warning")
-                        .selected_text(form.warning.map_or(t("common.none"), |w| w.zh()))
+                        .selected_text(form.warning.map_or(t("common.none"), |w| w.term()))
                         .show_ui(ui, |ui| {
                             ui.selectable_value(&mut form.warning, None, t("common.none"));
                             for c in forms::COLOURS {
-                                ui.selectable_value(&mut form.warning, Some(c), c.zh());
+                                ui.selectable_value(&mut form.warning, Some(c), c.term());
                             }
                         });
                     ui.end_row();
@@ -515,11 +516,11 @@ fn known_jurisdictions(state: &State) -> Vec<domain::JurisdictionId> {
 
 fn level_combo(ui: &mut egui::Ui, salt: &str, level: &mut Option<domain::ResponseLevel>) {
     egui::ComboBox::from_id_salt(salt)
-        .selected_text(level.map_or(t("common.none"), |l| l.zh()))
+        .selected_text(level.map_or(t("common.none"), |l| l.term()))
         .show_ui(ui, |ui| {
             ui.selectable_value(level, None, t("common.none"));
             for l in forms::LEVELS {
-                ui.selectable_value(level, Some(l), l.zh());
+                ui.selectable_value(level, Some(l), l.term());
             }
         });
 }
@@ -555,14 +556,14 @@ pub fn incident_window(
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
                 ui.label(
-                    RichText::new(format!(" {} ", inc.grade.zh()))
+                    RichText::new(format!(" {} ", inc.grade.term()))
                         .background_color(theme::grade(inc.grade))
                         .color(Color32::BLACK)
                         .strong(),
                 );
                 ui.label(format!(
                     "{} · {} · 接报 {}",
-                    inc.sector.zh(),
+                    inc.sector.term(),
                     inc.jurisdiction,
                     inc.reported_at.cst_hm()
                 ));
@@ -722,7 +723,7 @@ fn orders_tab(
                 _ => theme::OK,
             };
             ui.label(RichText::new(team_name(state, &o.team)).strong());
-            ui.label(RichText::new(o.status.zh()).color(colour).strong());
+            ui.label(RichText::new(o.status.term()).color(colour).strong());
             ui.label(
                 RichText::new(format!("下达 {} · {}", o.issued_at.cst_hm(), o.issued_by))
                     .color(theme::MUTED),
@@ -1059,7 +1060,14 @@ fn reports_tab(
     };
     let rules = state.rules.reporting.for_jurisdiction(&inc.jurisdiction);
     let top = AdminLevel::top_for(inc.grade);
-    ui.label(RichText::new(format!("逐级上报（{}须报至{}）", inc.grade.zh(), top.zh())).strong());
+    ui.label(
+        RichText::new(format!(
+            "逐级上报（{}须报至{}）",
+            inc.grade.term(),
+            top.term()
+        ))
+        .strong(),
+    );
     for o in reporting_obligations(inc, rules, now) {
         let channel = match o.channel {
             Some(ReportChannel::Phone) => "·电话",
@@ -1098,12 +1106,15 @@ fn reports_tab(
             RichText::new(format!(
                 "{mark} {}·{}{channel}  {text}",
                 o.kind.zh(),
-                o.to.zh()
+                o.to.term()
             ))
             .color(colour),
         );
     }
-    let chain: Vec<&str> = escalation_chain(top).into_iter().map(|l| l.zh()).collect();
+    let chain: Vec<&str> = escalation_chain(top)
+        .into_iter()
+        .map(|l| l.term())
+        .collect();
     ui.label(RichText::new(format!("须通报：{}", chain.join(" → "))).color(theme::MUTED));
     ui.separator();
     for r in &inc.reports {
@@ -1115,7 +1126,7 @@ fn reports_tab(
                 ReportChannel::Phone => t("report.phone"),
                 ReportChannel::Written => t("report.written"),
             },
-            r.to_level.zh(),
+            r.to_level.term(),
             r.by
         ));
     }
@@ -1151,7 +1162,7 @@ fn reports_tab(
                 );
             });
         egui::ComboBox::from_id_salt("report-level")
-            .selected_text(form.to_level.zh())
+            .selected_text(form.to_level.term())
             .show_ui(ui, |ui| {
                 for l in [
                     AdminLevel::County,
@@ -1159,7 +1170,7 @@ fn reports_tab(
                     AdminLevel::Province,
                     AdminLevel::StateCouncil,
                 ] {
-                    ui.selectable_value(&mut form.to_level, l, l.zh());
+                    ui.selectable_value(&mut form.to_level, l, l.term());
                 }
             });
     });
@@ -1192,7 +1203,7 @@ fn reports_tab(
     {
         match form.build(id.clone()) {
             Ok(cmd) => {
-                let label = format!("{} → {}", form.kind.zh(), form.to_level.zh());
+                let label = format!("{} → {}", form.kind.zh(), form.to_level.term());
                 wb.error = send(outbox, label, cmd).err();
                 if wb.error.is_none() {
                     wb.report = None;
@@ -1244,7 +1255,7 @@ fn assess_tab(
         Ok(g) => {
             ui.label(t("assess.new_grade"));
             ui.label(
-                RichText::new(format!(" {} ", g.zh()))
+                RichText::new(format!(" {} ", g.term()))
                     .background_color(theme::grade(g))
                     .color(Color32::BLACK),
             );
@@ -1275,7 +1286,7 @@ fn assess_tab(
             if ui
                 .selectable_label(
                     inc.warning == Some(c),
-                    RichText::new(c.zh()).color(theme::warning(c)),
+                    RichText::new(c.term()).color(theme::warning(c)),
                 )
                 .clicked()
                 && inc.warning != Some(c)
@@ -1284,7 +1295,7 @@ fn assess_tab(
                     incident: id.clone(),
                     colour: Some(c),
                 };
-                wb.error = send(outbox, format!("发布{}", c.zh()), cmd).err();
+                wb.error = send(outbox, format!("发布{}", c.term()), cmd).err();
             }
         }
         if inc.warning.is_some() && ui.button(t("warning.lift")).clicked() {
@@ -1300,7 +1311,7 @@ fn assess_tab(
     if let (Some(l), Some(d)) = (inc.response_level, &inc.response_detail) {
         ui.label(format!(
             "现行：{} · {} · 措施：{}{}",
-            l.zh(),
+            l.term(),
             d.matters,
             d.measures,
             d.expected_hours
@@ -1360,7 +1371,7 @@ fn assess_tab(
                     },
                 })
             });
-            let what = format!("{label} {}", level.map_or("", |l| l.zh()));
+            let what = format!("{label} {}", level.map_or("", |l| l.term()));
             wb.error = cmd.and_then(|c| send(outbox, what, c)).err();
         }
         if inc.response_level.is_some() && ui.button(t("response.lift")).clicked() {
@@ -1424,7 +1435,7 @@ fn call_window(
                 ui.label(t("calls.to"));
                 let label = match &form.to {
                     Addressees::All => t("calls.all_teams").to_owned(),
-                    Addressees::Kind(k) => k.zh().to_owned(),
+                    Addressees::Kind(k) => k.term().to_owned(),
                     Addressees::Jurisdiction(j) => j.to_string(),
                     Addressees::Picked(s) => format!("手选 {} 支", s.len()),
                 };
@@ -1433,7 +1444,7 @@ fn call_window(
                     .show_ui(ui, |ui| {
                         ui.selectable_value(&mut form.to, Addressees::All, t("calls.all_teams"));
                         for k in TeamKind::ALL {
-                            ui.selectable_value(&mut form.to, Addressees::Kind(k), k.zh());
+                            ui.selectable_value(&mut form.to, Addressees::Kind(k), k.term());
                         }
                         for j in known_jurisdictions(state) {
                             let label = j.to_string();
@@ -1509,7 +1520,7 @@ fn call_result(
         RichText::new(format!(
             "{} {} · {} · 应答 {}/{}{}",
             c.started_at.cst_hm(),
-            c.kind.zh(),
+            c.kind.term(),
             c.addressed_as,
             c.answers.len(),
             c.teams.len(),
@@ -1561,7 +1572,7 @@ fn call_result(
         }
         if open && ui.small_button(t("calls.close")).clicked() {
             outbox.send(
-                format!("结束{}", c.kind.zh()),
+                format!("结束{}", c.kind.term()),
                 Command::CloseCall { call: c.id.clone() },
             );
         }
@@ -1672,7 +1683,7 @@ fn summary_view(ui: &mut egui::Ui, state: &State, s: &domain::HandoverSummary) {
     let incidents: Vec<String> = s
         .open_incidents
         .iter()
-        .map(|i| format!("{}（{}）", i.title, i.grade.zh()))
+        .map(|i| format!("{}（{}）", i.title, i.grade.term()))
         .collect();
     ui.label(format!(
         "在办事件 {}：{}",
@@ -1696,7 +1707,7 @@ fn summary_view(ui: &mut egui::Ui, state: &State, s: &domain::HandoverSummary) {
                 "{} {}·{} 截止 {}{}",
                 title,
                 r.kind.zh(),
-                r.to.zh(),
+                r.to.term(),
                 r.due_at.cst_hm(),
                 if r.overdue { "（已超时）" } else { "" }
             ))
@@ -1739,7 +1750,7 @@ fn metrics_window(ctx: &egui::Context, wb: &mut Workbench, state: &State) {
                         }
                         ui.end_row();
                         for s in summarize(&all, keep) {
-                            ui.label(s.interval.zh());
+                            ui.label(s.interval.term());
                             ui.label(s.count.to_string());
                             ui.label(s.p50.map_or("—".into(), human_duration));
                             ui.label(s.p90.map_or("—".into(), human_duration));
@@ -1893,7 +1904,7 @@ mod tests {
         }
         h.get_by_value(t("common.choose")).click();
         h.run();
-        h.get_by_label(Sector::Fire.zh()).click();
+        h.get_by_label(Sector::Fire.term()).click();
         h.run();
         h.get_by_label(t("intake.record")).click();
         h.run();
