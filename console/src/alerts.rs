@@ -274,6 +274,21 @@ fn raise_alerts(
                     e.at,
                 );
             }
+            EventKind::Field(domain::field::FieldEvent::DeviceSighted(d)) if d.emergency => {
+                alerts.raise(
+                    format!("emergency:{}", d.device),
+                    AlertKind::Emergency,
+                    format!(
+                        "{prefix}未分配设备 {} 紧急求救{}",
+                        d.device,
+                        d.text
+                            .as_deref()
+                            .map(|t| format!("：{t}"))
+                            .unwrap_or_default()
+                    ),
+                    e.at,
+                );
+            }
             EventKind::SupportRequested {
                 team,
                 what: Some(what),

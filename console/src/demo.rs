@@ -512,6 +512,24 @@ pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
         );
     }
 
+    // A volunteer's APRS tracker the centre has not registered: it shows up
+    // as an unassigned device for the officer to bind.
+    d.run(
+        field(),
+        ago(5),
+        Command::Field(domain::field::FieldCommand::SightDevice {
+            device: "BG7QRS-9".into(),
+            fix: Fix {
+                position: gp((43.8765, 125.3668)),
+                accuracy_m: Some(10.0),
+                source: FixSource::Aprs,
+                taken_at: ago(5),
+            },
+            emergency: false,
+            text: Some("长春蓝天救援队 刘队 随车终端".into()),
+        }),
+    );
+
     // 1. Ammonia leak at the Dehui chemical park, 38 minutes ago.
     let leak = IncidentId::new("INC-001");
     d.run(

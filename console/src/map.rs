@@ -385,6 +385,7 @@ enum Tip<'a> {
     Cluster(Vec<&'a Team>),
     Incident(&'a domain::Incident),
     Team(&'a Team),
+    Device(&'a domain::field::UnassignedDevice),
 }
 
 impl Tip<'_> {
@@ -417,6 +418,7 @@ impl Tip<'_> {
                 i.address
             ),
             Tip::Team(t) => format!("{}\n{} · {}", t.name, t.kind.term(), t.status.term()),
+            Tip::Device(d) => tf("devices.tip", &[&d.device, &d.last_seen.cst_hm()]),
         }
     }
 
@@ -425,7 +427,7 @@ impl Tip<'_> {
             Tip::Depot(d) => Some(Selection::Depot(d.id.clone())),
             Tip::Incident(i) => Some(Selection::Incident(i.id.clone())),
             Tip::Team(t) => Some(Selection::Team(t.id.clone())),
-            Tip::Hazard(_) | Tip::Shelter(_) | Tip::Cluster(_) => None,
+            Tip::Hazard(_) | Tip::Shelter(_) | Tip::Cluster(_) | Tip::Device(_) => None,
         }
     }
 }
@@ -494,6 +496,29 @@ impl walkers::Plugin for Layers<'_> {
             hits.push(Hit {
                 at: p,
                 what: Tip::Depot(d),
+            });
+        }
+
+        // Devices of no team: grey, with a question mark, until bound.
+        for d in s.field.unassigned.values().filter(|_| shown.teams) {
+            let p = screen(d.fix.position);
+            let fill = if d.emergency {
+                theme::ALARM
+            } else {
+                Color32::from_rgb(0x75, 0x75, 0x75)
+            };
+            square_marker(&painter, p, fill, "?");
+            labels.push(Label {
+                priority: 2,
+                anchor: p + Vec2::new(10.0, 0.0),
+                align: Align2::LEFT_CENTER,
+                text: LabelText::Plain(&d.device),
+                font: small.clone(),
+                color: theme::MUTED,
+            });
+            hits.push(Hit {
+                at: p,
+                what: Tip::Device(d),
             });
         }
 

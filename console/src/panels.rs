@@ -411,6 +411,8 @@ pub enum RightTab {
     Teams,
     /// 物资储备
     Depots,
+    /// 未分配设备
+    Devices,
 }
 
 /// Roster filters (队伍筛选).
@@ -472,11 +474,20 @@ fn teams(
     ui.horizontal(|ui| {
         ui.selectable_value(&mut wb.right, RightTab::Teams, t("panel.teams"));
         ui.selectable_value(&mut wb.right, RightTab::Depots, t("panel.depots"));
+        let label = crate::devices::tab_label(p);
+        let alarm = p.state.field.unassigned.values().any(|d| d.emergency);
+        let text = if alarm {
+            RichText::new(label).color(theme::ALARM)
+        } else {
+            RichText::new(label)
+        };
+        ui.selectable_value(&mut wb.right, RightTab::Devices, text);
     });
     ui.separator();
     match wb.right {
         RightTab::Teams => roster(ui, p, wb, outbox, now),
         RightTab::Depots => depots(ui, p),
+        RightTab::Devices => crate::devices::panel(ui, p, outbox, now),
     }
 }
 

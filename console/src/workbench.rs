@@ -56,6 +56,8 @@ pub enum StartView {
     Handover,
     /// The demo's drill realm (joined once the night is loaded).
     Drill,
+    /// The unassigned devices list.
+    Devices,
 }
 
 fn open_start_view(
@@ -95,6 +97,7 @@ fn open_start_view(
             }
         }
         StartView::Intake => wb.intake = Some(IntakeForm::new(clock.0, None)),
+        StartView::Devices => wb.right = crate::panels::RightTab::Devices,
         StartView::Calls => {
             wb.call = Some(CallForm {
                 kind: CallKind::RollCall,

@@ -3,7 +3,7 @@
 //! previous batch was being written forms the next group commit, so there is
 //! one fsync per batch, not per command.
 
-use domain::field::{EMERGENCY_CANCELLED, FieldCommand};
+use domain::field::{EMERGENCY_CANCELLED, FieldCommand, FieldEvent};
 use domain::{
     Actor, Command, Context, Decision, EventKind, OrderStatus, OrderStep, RealmKind, Role, State,
     Team, TeamId, Timestamp, decide,
@@ -210,6 +210,7 @@ pub fn start(
         last_checkpoint: std::time::Instant::now(),
         last_housekeeping: std::time::Instant::now(),
         radios: HashMap::new(),
+        strangers: HashMap::new(),
         drill: None,
     };
     for t in worker.state.teams.values() {
@@ -278,6 +279,9 @@ struct Worker {
     /// Radio id, callsign or CoT uid → team, so a fix finds its team
     /// without scanning every team (fixes are the hot path).
     radios: HashMap<String, TeamId>,
+    /// Unassigned devices as last recorded (fix time, position, alarm), so
+    /// their sightings are thinned before they become decisions.
+    strangers: HashMap<String, (i64, domain::GeoPoint, bool)>,
     /// The scenario a drill realm plays, with its clock.
     drill: Option<crate::drill::LiveDrill>,
 }
@@ -547,6 +551,18 @@ impl Worker {
                     if let EventKind::TeamRegistered(t) = &e.kind {
                         index_radios(&mut self.radios, t);
                     }
+                    if let EventKind::Field(f) = &e.kind {
+                        match f {
+                            FieldEvent::DeviceBound { device, team } => {
+                                self.radios.insert(device.clone(), team.clone());
+                                self.strangers.remove(device);
+                            }
+                            FieldEvent::DeviceUnbound { device, .. } => {
+                                self.radios.remove(device);
+                            }
+                            _ => {}
+                        }
+                    }
                 }
                 pending.push(Pending { decision, reply });
             }
@@ -562,10 +578,12 @@ impl Worker {
 
     /// What an observation from a known radio means for its team: a
     /// `ReportFix` for a fix; an emergency raised (once, until cleared); a
-    /// cancelled one (CoT `b-a-o-can` status) cleared.
-    fn field_commands(&self, obs: &FieldObservation) -> Vec<Command> {
+    /// cancelled one (CoT `b-a-o-can` status) cleared. A device of no team
+    /// is sighted, thinned: when first seen, when it moved, raised or
+    /// dropped an alarm, or a minute after its last sighting.
+    fn field_commands(&mut self, obs: &FieldObservation) -> Vec<Command> {
         let Some(team) = self.radios.get(&obs.device) else {
-            return Vec::new();
+            return self.sighting(obs).into_iter().collect();
         };
         let mut cmds = Vec::new();
         if let Some(fix) = obs.fix {
@@ -588,6 +606,41 @@ impl Worker {
             }));
         }
         cmds
+    }
+
+    fn sighting(&mut self, obs: &FieldObservation) -> Option<Command> {
+        /// Metres a stranger must move, and milliseconds must pass, before
+        /// it is recorded again.
+        const MOVED_M: f64 = 100.0;
+        const AGAIN_MS: i64 = 60_000;
+        let fix = obs.fix?;
+        let known = self.strangers.get(&obs.device);
+        let due = match known {
+            None => {
+                // Full: the decision would be refused; don't write a
+                // refusal per packet.
+                self.state.field.unassigned.len() < domain::field::MAX_UNASSIGNED
+                    || self.state.field.unassigned.contains_key(&obs.device)
+            }
+            Some((at, p, alarm)) => {
+                fix.taken_at.0 - at >= AGAIN_MS
+                    || p.distance_m(&fix.position) >= MOVED_M
+                    || *alarm != obs.emergency
+            }
+        };
+        if !due || self.strangers.len() > 4 * domain::field::MAX_UNASSIGNED {
+            return None;
+        }
+        self.strangers.insert(
+            obs.device.clone(),
+            (fix.taken_at.0, fix.position, obs.emergency),
+        );
+        Some(Command::Field(FieldCommand::SightDevice {
+            device: obs.device.clone(),
+            fix,
+            emergency: obs.emergency,
+            text: obs.text.clone().or_else(|| obs.status.clone()),
+        }))
     }
 
     /// Writes pending decisions as one group commit, then broadcasts and answers.

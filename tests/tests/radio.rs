@@ -160,6 +160,18 @@ impl RadioWorld {
         )
     }
 
+    /// A session of `user` on this relay.
+    async fn session_as(&self, user: &str) -> client::Session {
+        client::Session::connect(&client_config(
+            self.relay.local_addr,
+            &self.relay.fingerprint,
+            user,
+            &self.tokens[user],
+        ))
+        .await
+        .expect("connects")
+    }
+
     fn fix(&self) -> Option<Fix> {
         self.mirror
             .state
@@ -906,5 +918,100 @@ async fn a_drill_bridge_feeds_its_drill_realm_and_marks_markers_as_exercise() {
         Some(1),
         "live saw only its own team"
     );
+    w.relay.shutdown().await;
+}
+
+/// A TAK device nobody has bound shows up as unassigned with its position;
+/// an officer binds it to a team (a decision in the log, in the officer's
+/// name) and its next report moves that team.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_device_is_shown_unassigned_until_an_officer_binds_it() {
+    let mut w = RadioWorld::start("radio-unassigned", &["ANDROID-7"]).await;
+    let (cot_port, metrics_port) = (free_tcp_port(), free_tcp_port());
+    let config = w.bridge_config(
+        metrics_port,
+        &format!(
+            "[[input]]\nname = \"tak\"\nkind = \"cot-tcp\"\nlisten = \"127.0.0.1:{cot_port}\"\n"
+        ),
+    );
+    let _bridge = spawn_bridge(&w.data, &config);
+    let cot_addr: SocketAddr = format!("127.0.0.1:{cot_port}").parse().expect("addr");
+    let mut tak = connect(cot_addr);
+    let t0 = now_ms();
+    let at = |ms: i64| radio::time::format_iso8601(Timestamp(ms));
+    tak.write_all(cot_event("ANDROID-99", "a-f-G-U-C", 43.8701, 125.3502, &at(t0)).as_bytes())
+        .expect("stranger's position");
+    wait_for(&mut w.li, &mut w.mirror, "the unassigned device", |s| {
+        s.field.unassigned.contains_key("ANDROID-99")
+    })
+    .await;
+    let d = &w.mirror.state.field.unassigned["ANDROID-99"];
+    assert!((d.fix.position.lat - 43.8701).abs() < 1e-6);
+    assert!(
+        w.fix().is_none(),
+        "a stranger's fix moves no team before it is bound"
+    );
+
+    // The gateway may not decide whose radio it is; the officer does.
+    let bind = Command::Field(field::FieldCommand::BindDevice {
+        device: "ANDROID-99".into(),
+        team: TeamId::new("T1"),
+    });
+    let bridge_session = w.session_as("bridge").await;
+    let refused = bridge_session
+        .command(&RealmId::live(), bind.clone())
+        .await
+        .expect("answer");
+    assert!(
+        matches!(
+            refused,
+            protocol::CommandOutcome::Rejected(Rejection::Forbidden { .. })
+        ),
+        "{refused:?}"
+    );
+    let seq = accepted(&w.li, &RealmId::live(), bind).await;
+    wait_for(&mut w.li, &mut w.mirror, "the binding", |s| {
+        s.teams[&TeamId::new("T1")]
+            .radio_ids
+            .iter()
+            .any(|r| r == "ANDROID-99")
+    })
+    .await;
+    assert!(w.mirror.state.field.unassigned.is_empty());
+    assert!(w.mirror.last_seq >= seq);
+
+    // Its next report is the team's.
+    tak.write_all(
+        cot_event("ANDROID-99", "a-f-G-U-C", 43.8755, 125.3555, &at(t0 + 2000)).as_bytes(),
+    )
+    .expect("bound device's position");
+    wait_for(&mut w.li, &mut w.mirror, "the team's fix", |s| {
+        s.teams[&TeamId::new("T1")].last_fix.is_some()
+    })
+    .await;
+    let f = w.fix().expect("fix");
+    assert!((f.position.lat - 43.8755).abs() < 1e-6);
+    assert_eq!(f.source, FixSource::CursorOnTarget);
+
+    // The log says who bound it, and the activity log says it in words.
+    let prefix = w.data.join("activity");
+    let export = std::process::Command::new(relay_binary())
+        .arg("export")
+        .arg(&w.data)
+        .arg("--out")
+        .arg(&prefix)
+        .output()
+        .expect("relay export runs");
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let text = std::fs::read_to_string(prefix.with_extension("jsonl")).expect("jsonl");
+    let line = text
+        .lines()
+        .find(|l| l.contains("ANDROID-99") && l.contains("绑定到"))
+        .unwrap_or_else(|| panic!("no binding in the log: {text}"));
+    assert!(line.contains("\"li\""), "{line}");
     w.relay.shutdown().await;
 }

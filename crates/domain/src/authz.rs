@@ -122,6 +122,12 @@ impl CommandClass {
             | Command::RegisterShelter(_)
             | Command::SetRules(_) => Setup,
             Command::SetRoster(_) => Roster,
+            // Binding a radio to a team decides whose position it shows:
+            // an officer's decision, like dispatch.
+            Command::Field(
+                crate::field::FieldCommand::BindDevice { .. }
+                | crate::field::FieldCommand::UnbindDevice { .. },
+            ) => Dispatch,
             Command::ReportFix { .. } | Command::RequestSupport { .. } | Command::Field(_) => {
                 FieldReport
             }

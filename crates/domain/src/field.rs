@@ -1,11 +1,15 @@
-//! Field radio alarms: a team's radio declaring an emergency (APRS Mic-E
-//! emergency, CoT 911/panic) and its cancellation. One command and one
-//! event variant carry these, so other work on the domain merges easily.
+//! Field radio alarms and devices: a team's radio declaring an emergency
+//! (APRS Mic-E emergency, CoT 911/panic) and its cancellation; radios and
+//! trackers that belong to no team yet ("unassigned devices"), and an
+//! officer binding one to a team — a logged decision like any other. One
+//! command and one event variant carry these, so other work on the domain
+//! merges easily.
 
 use crate::geo::GeoPoint;
 use crate::ids::TeamId;
 use crate::rejection::Rejection;
 use crate::state::State;
+use crate::team::Fix;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,6 +33,31 @@ pub enum FieldCommand {
         /// Team.
         team: TeamId,
     },
+    /// A device that belongs to no team reported (the gateway sends these,
+    /// thinned, so the duty room can see and bind it).
+    SightDevice {
+        /// Radio id, callsign or CoT uid.
+        device: String,
+        /// Its fix.
+        fix: Fix,
+        /// It declared an emergency.
+        emergency: bool,
+        /// Text it sent.
+        text: Option<String>,
+    },
+    /// An officer binds a device to a team: its fixes and alarms are the
+    /// team's from now on.
+    BindDevice {
+        /// Radio id, callsign or CoT uid.
+        device: String,
+        /// Team.
+        team: TeamId,
+    },
+    /// An officer undoes a binding (a radio handed back, a wrong binding).
+    UnbindDevice {
+        /// Radio id, callsign or CoT uid.
+        device: String,
+    },
 }
 
 /// Events about field alarms.
@@ -41,6 +70,39 @@ pub enum FieldEvent {
         /// Team.
         team: TeamId,
     },
+    /// A device that belongs to no team reported.
+    DeviceSighted(UnassignedDevice),
+    /// A device was bound to a team.
+    DeviceBound {
+        /// Device.
+        device: String,
+        /// Team.
+        team: TeamId,
+    },
+    /// A device's binding was undone.
+    DeviceUnbound {
+        /// Device.
+        device: String,
+        /// The team it was bound to.
+        team: TeamId,
+    },
+}
+
+/// A device the duty room has seen but not bound to any team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnassignedDevice {
+    /// Radio id, callsign or CoT uid.
+    pub device: String,
+    /// Its latest fix.
+    pub fix: Fix,
+    /// It declared an emergency in its latest report.
+    pub emergency: bool,
+    /// Text of its latest report.
+    pub text: Option<String>,
+    /// When it was first seen.
+    pub first_seen: Timestamp,
+    /// When it was last seen.
+    pub last_seen: Timestamp,
 }
 
 /// An emergency that has not been cleared.
@@ -63,7 +125,16 @@ pub struct ActiveEmergency {
 pub struct FieldState {
     /// Active emergencies by team.
     pub emergencies: BTreeMap<TeamId, ActiveEmergency>,
+    /// Devices seen but bound to no team, by device id.
+    pub unassigned: BTreeMap<String, UnassignedDevice>,
 }
+
+/// The most unassigned devices a realm keeps; past it new ones are refused
+/// (bind or clear some), so a flood of strangers cannot grow the state.
+pub const MAX_UNASSIGNED: usize = 1000;
+
+/// Longest device id, in characters.
+pub const MAX_DEVICE_ID: usize = 64;
 
 /// Status a field observation carries when the radio cancelled its
 /// emergency (the CoT type of ATAK's cancel beacon).
@@ -78,6 +149,9 @@ impl FieldCommand {
         match self {
             FieldCommand::RaiseEmergency { .. } => "raise emergency",
             FieldCommand::ClearEmergency { .. } => "clear emergency",
+            FieldCommand::SightDevice { .. } => "sight device",
+            FieldCommand::BindDevice { .. } => "bind device",
+            FieldCommand::UnbindDevice { .. } => "unbind device",
         }
     }
 }
@@ -124,7 +198,87 @@ pub fn decide(
             }
             Ok(vec![FieldEvent::EmergencyCleared { team: team.clone() }])
         }
+        FieldCommand::SightDevice {
+            device,
+            fix,
+            emergency,
+            text,
+        } => {
+            check_device(device)?;
+            if let Some(team) = bound_to(state, device) {
+                return Err(Rejection::Invalid {
+                    field: "device".into(),
+                    reason: format!("already bound to team {team}; report its fixes for the team"),
+                });
+            }
+            if !fix.position.is_valid() {
+                return Err(Rejection::Invalid {
+                    field: "fix".into(),
+                    reason: "not a valid WGS-84 position".into(),
+                });
+            }
+            let known = state.field.unassigned.get(device);
+            if known.is_none() && state.field.unassigned.len() >= MAX_UNASSIGNED {
+                return Err(Rejection::Invalid {
+                    field: "device".into(),
+                    reason: format!("{MAX_UNASSIGNED} unassigned devices already; bind some first"),
+                });
+            }
+            Ok(vec![FieldEvent::DeviceSighted(UnassignedDevice {
+                device: device.clone(),
+                fix: *fix,
+                emergency: *emergency,
+                text: text.as_ref().map(|t| t.chars().take(MAX_TEXT).collect()),
+                first_seen: known.map_or(now, |k| k.first_seen),
+                last_seen: now,
+            })])
+        }
+        FieldCommand::BindDevice { device, team } => {
+            check_device(device)?;
+            if !state.teams.contains_key(team) {
+                return Err(unknown("team", team));
+            }
+            if let Some(other) = bound_to(state, device) {
+                return Err(Rejection::Duplicate {
+                    kind: "device binding".into(),
+                    id: format!("{device} → {other}"),
+                });
+            }
+            Ok(vec![FieldEvent::DeviceBound {
+                device: device.clone(),
+                team: team.clone(),
+            }])
+        }
+        FieldCommand::UnbindDevice { device } => match bound_to(state, device) {
+            Some(team) => Ok(vec![FieldEvent::DeviceUnbound {
+                device: device.clone(),
+                team: team.clone(),
+            }]),
+            None => Err(Rejection::Unknown {
+                kind: "device binding".into(),
+                id: device.clone(),
+            }),
+        },
     }
+}
+
+fn check_device(device: &str) -> Result<(), Rejection> {
+    if device.trim().is_empty() || device.chars().count() > MAX_DEVICE_ID {
+        return Err(Rejection::Invalid {
+            field: "device".into(),
+            reason: format!("a device id has 1 to {MAX_DEVICE_ID} characters"),
+        });
+    }
+    Ok(())
+}
+
+/// The team `device` is bound to, if any.
+pub fn bound_to<'a>(state: &'a State, device: &str) -> Option<&'a TeamId> {
+    state
+        .teams
+        .values()
+        .find(|t| t.radio_ids.iter().any(|r| r == device))
+        .map(|t| &t.id)
 }
 
 fn unknown(kind: &str, id: &TeamId) -> Rejection {
@@ -134,7 +288,8 @@ fn unknown(kind: &str, id: &TeamId) -> Rejection {
     }
 }
 
-/// Folds a field event.
+/// Folds a field event (the team's own list of radios is changed by
+/// `State::apply`, which sees the teams).
 pub fn apply(state: &mut FieldState, e: &FieldEvent) {
     match e {
         FieldEvent::EmergencyRaised(a) => {
@@ -143,6 +298,24 @@ pub fn apply(state: &mut FieldState, e: &FieldEvent) {
         FieldEvent::EmergencyCleared { team } => {
             state.emergencies.remove(team);
         }
+        FieldEvent::DeviceSighted(d) => {
+            state.unassigned.insert(d.device.clone(), d.clone());
+        }
+        FieldEvent::DeviceBound { device, .. } => {
+            state.unassigned.remove(device);
+        }
+        FieldEvent::DeviceUnbound { .. } => {}
+    }
+}
+
+/// The team an event is about, if any.
+pub fn team_of(e: &FieldEvent) -> Option<&TeamId> {
+    match e {
+        FieldEvent::EmergencyRaised(a) => Some(&a.team),
+        FieldEvent::EmergencyCleared { team }
+        | FieldEvent::DeviceBound { team, .. }
+        | FieldEvent::DeviceUnbound { team, .. } => Some(team),
+        FieldEvent::DeviceSighted(_) => None,
     }
 }
 
@@ -154,6 +327,23 @@ pub fn describe(e: &FieldEvent, team_name: &str) -> String {
             None => format!("{team_name} 电台 {} 发出紧急求救", a.device),
         },
         FieldEvent::EmergencyCleared { .. } => format!("{team_name} 紧急求救解除"),
+        FieldEvent::DeviceSighted(d) => {
+            let alarm = if d.emergency {
+                "，发出紧急求救"
+            } else {
+                ""
+            };
+            format!(
+                "未分配设备 {} 位于（{:.4}, {:.4}）{alarm}",
+                d.device, d.fix.position.lat, d.fix.position.lon
+            )
+        }
+        FieldEvent::DeviceBound { device, .. } => {
+            format!("设备 {device} 绑定到 {team_name}")
+        }
+        FieldEvent::DeviceUnbound { device, .. } => {
+            format!("设备 {device} 解除与 {team_name} 的绑定")
+        }
     }
 }
 
@@ -263,6 +453,140 @@ mod tests {
             run(&mut s, cmd, Role::FieldGateway, 1),
             Err(Rejection::Invalid { .. })
         ));
+    }
+
+    fn sight(device: &str, lat: f64) -> FieldCommand {
+        FieldCommand::SightDevice {
+            device: device.into(),
+            fix: Fix {
+                position: GeoPoint::new(lat, 125.3),
+                accuracy_m: Some(5.0),
+                source: FixSource::Aprs,
+                taken_at: Timestamp(900),
+            },
+            emergency: false,
+            text: None,
+        }
+    }
+
+    #[test]
+    fn an_unknown_device_is_seen_then_bound_by_an_officer_and_becomes_the_teams() {
+        let mut s = state_with_team();
+        run(&mut s, sight("BH7XYZ-1", 43.9), Role::FieldGateway, 1000).expect("sighted");
+        run(&mut s, sight("BH7XYZ-1", 43.91), Role::FieldGateway, 5000).expect("again");
+        let d = &s.field.unassigned["BH7XYZ-1"];
+        assert_eq!(
+            (d.first_seen, d.last_seen),
+            (Timestamp(1000), Timestamp(5000))
+        );
+        assert_eq!(d.fix.position.lat, 43.91);
+
+        let bind = FieldCommand::BindDevice {
+            device: "BH7XYZ-1".into(),
+            team: TeamId::new("T1"),
+        };
+        // The gateway cannot decide whose radio it is; an officer can.
+        assert!(matches!(
+            run(&mut s, bind.clone(), Role::FieldGateway, 6000),
+            Err(Rejection::Forbidden { .. })
+        ));
+        run(&mut s, bind.clone(), Role::DutyOfficer, 6000).expect("bound");
+        assert!(s.field.unassigned.is_empty());
+        let t1 = &s.teams[&TeamId::new("T1")];
+        assert_eq!(
+            t1.radio_ids,
+            vec!["BG2ABC-9".to_owned(), "BH7XYZ-1".to_owned()]
+        );
+        assert_eq!(bound_to(&s, "BH7XYZ-1"), Some(&TeamId::new("T1")));
+        // Bound twice: refused, naming the binding; and a bound device is
+        // no longer "unassigned".
+        assert!(matches!(
+            run(&mut s, bind, Role::DutyOfficer, 7000),
+            Err(Rejection::Duplicate { .. })
+        ));
+        assert!(matches!(
+            run(&mut s, sight("BH7XYZ-1", 43.92), Role::FieldGateway, 8000),
+            Err(Rejection::Invalid { .. })
+        ));
+        // Unbinding returns it to nobody.
+        run(
+            &mut s,
+            FieldCommand::UnbindDevice {
+                device: "BH7XYZ-1".into(),
+            },
+            Role::Commander,
+            9000,
+        )
+        .expect("unbound");
+        assert_eq!(bound_to(&s, "BH7XYZ-1"), None);
+        assert_eq!(
+            s.teams[&TeamId::new("T1")].radio_ids,
+            vec!["BG2ABC-9".to_owned()]
+        );
+    }
+
+    #[test]
+    fn bad_bindings_and_sightings_are_refused_with_the_field() {
+        let mut s = state_with_team();
+        let refused = |s: &mut State, cmd, role| run(s, cmd, role, 1).unwrap_err();
+        assert!(matches!(
+            refused(
+                &mut s,
+                FieldCommand::BindDevice {
+                    device: "X".into(),
+                    team: TeamId::new("T9"),
+                },
+                Role::DutyOfficer
+            ),
+            Rejection::Unknown { .. }
+        ));
+        assert!(matches!(
+            refused(
+                &mut s,
+                FieldCommand::BindDevice {
+                    device: " ".into(),
+                    team: TeamId::new("T1"),
+                },
+                Role::DutyOfficer
+            ),
+            Rejection::Invalid { .. }
+        ));
+        assert!(matches!(
+            refused(&mut s, sight(&"x".repeat(65), 43.9), Role::FieldGateway),
+            Rejection::Invalid { .. }
+        ));
+        assert!(matches!(
+            refused(&mut s, sight("BG2ABC-9", 43.9), Role::FieldGateway),
+            Rejection::Invalid { .. }
+        ));
+        assert!(matches!(
+            refused(&mut s, sight("Z", 95.0), Role::FieldGateway),
+            Rejection::Invalid { .. }
+        ));
+        assert!(matches!(
+            refused(
+                &mut s,
+                FieldCommand::UnbindDevice {
+                    device: "nobody".into()
+                },
+                Role::DutyOfficer
+            ),
+            Rejection::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn strangers_are_capped_but_known_strangers_still_move() {
+        let mut s = state_with_team();
+        for i in 0..MAX_UNASSIGNED {
+            run(&mut s, sight(&format!("D{i}"), 43.9), Role::FieldGateway, 1).expect("room");
+        }
+        assert!(matches!(
+            run(&mut s, sight("one-too-many", 43.9), Role::FieldGateway, 2),
+            Err(Rejection::Invalid { .. })
+        ));
+        run(&mut s, sight("D7", 43.95), Role::FieldGateway, 3).expect("a known one moves");
+        assert_eq!(s.field.unassigned.len(), MAX_UNASSIGNED);
     }
 
     #[test]

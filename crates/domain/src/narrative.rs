@@ -33,11 +33,8 @@ pub fn describe(e: &Event, state: &State) -> String {
         EventKind::RulesSet(_) => "更新规则配置".into(),
         EventKind::RosterSet(_) => "更新值班表".into(),
         EventKind::Field(f) => {
-            let team = match f {
-                crate::field::FieldEvent::EmergencyRaised(a) => &a.team,
-                crate::field::FieldEvent::EmergencyCleared { team } => team,
-            };
-            crate::field::describe(f, &team_name(state, team))
+            let name = crate::field::team_of(f).map_or_else(String::new, |t| team_name(state, t));
+            crate::field::describe(f, &name)
         }
         EventKind::FixReported { team, fix } => format!(
             "{} 位置更新（{:.4}, {:.4}）",

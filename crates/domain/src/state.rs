@@ -68,7 +68,23 @@ impl State {
             }
             EventKind::RulesSet(r) => self.rules = (**r).clone(),
             EventKind::RosterSet(r) => self.roster = r.clone(),
-            EventKind::Field(f) => crate::field::apply(&mut self.field, f),
+            EventKind::Field(f) => {
+                use crate::field::FieldEvent;
+                match f {
+                    FieldEvent::DeviceBound { device, team } => {
+                        if let Some(t) = self.teams.get_mut(team) {
+                            t.radio_ids.push(device.clone());
+                        }
+                    }
+                    FieldEvent::DeviceUnbound { device, team } => {
+                        if let Some(t) = self.teams.get_mut(team) {
+                            t.radio_ids.retain(|r| r != device);
+                        }
+                    }
+                    _ => {}
+                }
+                crate::field::apply(&mut self.field, f)
+            }
             EventKind::FixReported { team, fix } => {
                 if let Some(t) = self.teams.get_mut(team) {
                     t.last_fix = Some(*fix);
