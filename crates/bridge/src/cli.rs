@@ -100,7 +100,8 @@ pub fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn run(cfg: Config) -> anyhow::Result<()> {
+/// Runs a bridge with `cfg` until its inputs close.
+pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let registry = Arc::new(Registry::default());
     if let Some(addr) = cfg.metrics {
         let r = registry.clone();

@@ -44,6 +44,8 @@ pub struct Registry {
     pub sent: AtomicU64,
     /// TAK clients connected to the CoT output.
     pub cot_clients: AtomicU64,
+    /// CoT messages a slow TAK client skipped (it fell a full buffer behind).
+    pub cot_skipped: AtomicU64,
     /// APRS messages handed to a TNC.
     pub aprs_sent: AtomicU64,
 }
@@ -112,6 +114,12 @@ impl Registry {
             s,
             "bridge_cot_clients {}",
             self.cot_clients.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(s, "# TYPE bridge_cot_skipped_total counter");
+        let _ = writeln!(
+            s,
+            "bridge_cot_skipped_total {}",
+            self.cot_skipped.load(Ordering::Relaxed)
         );
         let _ = writeln!(s, "# TYPE bridge_aprs_messages_sent_total counter");
         let _ = writeln!(

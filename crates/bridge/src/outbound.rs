@@ -13,21 +13,11 @@ use tokio::sync::{broadcast, mpsc};
 /// Markers for every located team and open incident. Drill realms are
 /// marked as exercise (`opex="e"`).
 pub fn markers(state: &State, exercise: bool, now: Timestamp) -> Vec<String> {
-    let mut out = Vec::new();
-    for t in state.teams.values() {
-        let Some(fix) = t.last_fix else { continue };
-        out.push(cot::encode_marker(&cot::Marker {
-            uid: format!("ecc.team.{}", t.id.0),
-            kind: "a-f-G-U-C".into(),
-            callsign: t.name.clone(),
-            point: fix.position,
-            ce: fix.accuracy_m.map(f64::from),
-            time: now,
-            stale_after_ms: 10 * domain::time::MINUTE,
-            remarks: Some(format!("{} {}", t.kind.zh(), t.status.zh())),
-            exercise,
-        }));
-    }
+    let mut out: Vec<String> = state
+        .teams
+        .values()
+        .filter_map(|t| team_marker(t, exercise, now))
+        .collect();
     for i in state.incidents.values() {
         out.push(cot::encode_marker(&cot::Marker {
             uid: format!("ecc.incident.{}", i.id.0),
@@ -43,6 +33,22 @@ pub fn markers(state: &State, exercise: bool, now: Timestamp) -> Vec<String> {
         }));
     }
     out
+}
+
+/// A located team's marker, stamped `time`.
+pub fn team_marker(t: &domain::Team, exercise: bool, time: Timestamp) -> Option<String> {
+    let fix = t.last_fix?;
+    Some(cot::encode_marker(&cot::Marker {
+        uid: format!("ecc.team.{}", t.id.0),
+        kind: "a-f-G-U-C".into(),
+        callsign: t.name.clone(),
+        point: fix.position,
+        ce: fix.accuracy_m.map(f64::from),
+        time,
+        stale_after_ms: 10 * domain::time::MINUTE,
+        remarks: Some(format!("{} {}", t.kind.zh(), t.status.zh())),
+        exercise,
+    }))
 }
 
 /// CoT output settings, the fan-out to TAK clients and the latest markers
@@ -71,7 +77,9 @@ impl Outbound {
     ) -> anyhow::Result<Outbound> {
         let cot = match cot_cfg {
             Some(c) => {
-                let (tx, _) = broadcast::channel(1024);
+                // Room for a second or more of markers at full load before
+                // a slow client has to skip.
+                let (tx, _) = broadcast::channel(COT_BUFFER);
                 let latest = Arc::new(std::sync::Mutex::new(Vec::new()));
                 let listener = tokio::net::TcpListener::bind(c.listen).await?;
                 tracing::info!(addr = %c.listen, "CoT output listening");
@@ -113,6 +121,22 @@ impl Outbound {
             if let Ok(mut l) = latest.lock() {
                 *l = m;
             }
+        }
+    }
+
+    /// Sends one team's marker to every TAK client as soon as its fix is
+    /// recorded, stamped with the fix's own time (so a client can tell how
+    /// old the position is).
+    pub fn publish_team(&self, state: &State, team: &domain::TeamId, exercise: bool) {
+        if let Some((_, tx, _)) = &self.cot
+            && let Some(t) = state.teams.get(team)
+            && let Some(m) = team_marker(
+                t,
+                exercise,
+                t.last_fix.map_or(crate::input::now(), |f| f.taken_at),
+            )
+        {
+            let _ = tx.send(Arc::new(m));
         }
     }
 
@@ -168,6 +192,12 @@ impl Outbound {
     }
 }
 
+/// Markers queued per TAK client before a slow one skips ahead.
+const COT_BUFFER: usize = 16 * 1024;
+
+/// Most bytes written to a TAK client in one go.
+const COT_BATCH: usize = 256 * 1024;
+
 async fn serve_cot(
     listener: tokio::net::TcpListener,
     tx: broadcast::Sender<Arc<String>>,
@@ -199,14 +229,31 @@ async fn serve_cot(
             for m in first {
                 ok &= wr.write_all(m.as_bytes()).await.is_ok();
             }
+            let skipped = |n: u64| {
+                registry.cot_skipped.fetch_add(n, Ordering::Relaxed);
+                tracing::warn!(%peer, "TAK client too slow: skipped {n} messages");
+            };
+            let mut batch = String::new();
             while ok {
                 match rx.recv().await {
-                    Ok(m) => ok = wr.write_all(m.as_bytes()).await.is_ok(),
+                    Ok(m) => batch.push_str(&m),
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(%peer, "TAK client lagged {n} messages");
+                        skipped(n);
+                        continue;
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
                 }
+                // Whatever else is already queued goes in the same write:
+                // one system call for many markers under load.
+                while batch.len() < COT_BATCH {
+                    match rx.try_recv() {
+                        Ok(m) => batch.push_str(&m),
+                        Err(broadcast::error::TryRecvError::Lagged(n)) => skipped(n),
+                        Err(_) => break,
+                    }
+                }
+                ok = wr.write_all(batch.as_bytes()).await.is_ok();
+                batch.clear();
             }
             registry.cot_clients.fetch_sub(1, Ordering::Relaxed);
         });

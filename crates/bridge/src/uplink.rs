@@ -104,8 +104,16 @@ pub async fn run(
                             dirty = true;
                             if let ServerMessage::Decision { decision, .. } = &msg {
                                 for e in &decision.events {
-                                    if let EventKind::OrderIssued(order) = &e.kind {
-                                        outbound.order(&mirror.state, order, exercise);
+                                    match &e.kind {
+                                        EventKind::OrderIssued(order) => {
+                                            outbound.order(&mirror.state, order, exercise);
+                                        }
+                                        // A team moved: TAK clients see it now,
+                                        // not at the next refresh.
+                                        EventKind::FixReported { team, .. } => {
+                                            outbound.publish_team(&mirror.state, team, exercise);
+                                        }
+                                        _ => {}
                                     }
                                 }
                             }
