@@ -1,8 +1,8 @@
-//! The after-action package (复盘材料) for one incident, from a reviewed
-//! log: an ICS-214-style activity log, the order and acknowledgement table,
-//! report timings against deadlines, interval metrics with percentiles, and
-//! a map of the incident at chosen moments — as printable HTML (inline SVG,
-//! no network) and CSV files.
+//! The after-action package (复盘材料) for one incident or for a time
+//! window (a shift, a night), from a reviewed log: an ICS-214-style activity
+//! log, the order and acknowledgement table, report timings against
+//! deadlines, interval metrics with percentiles, and a map at chosen moments
+//! — as printable HTML (inline SVG, no network) and CSV files.
 
 use crate::review::{ReviewLog, Verification};
 use domain::deadline::ObligationStatus;
@@ -12,32 +12,67 @@ use domain::{Event, EventKind, GeoPoint, IncidentId, OrderStatus, State, Timesta
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Whether an event concerns `incident` (directly or through its orders).
-fn concerns(e: &Event, incident: &IncidentId, state: &State) -> bool {
-    let order_of =
-        |o: &domain::OrderId| state.orders.get(o).is_some_and(|o| o.incident == *incident);
+/// The incident an event concerns (directly or through its order or
+/// reservation), if any. Orders and reservations are never removed, so the
+/// log's final state tells which incident each belongs to.
+fn incident_of<'a>(e: &'a Event, state: &'a State) -> Option<&'a IncidentId> {
     match &e.kind {
-        EventKind::IncidentOpened(i) => i.id == *incident,
-        EventKind::CasualtiesUpdated { incident: i, .. }
-        | EventKind::GradeChanged { incident: i, .. }
-        | EventKind::ResponseLevelSet { incident: i, .. }
-        | EventKind::WarningSet { incident: i, .. }
-        | EventKind::ReportFiled { incident: i, .. }
-        | EventKind::IncidentClosed { incident: i, .. } => i == incident,
-        EventKind::OrderIssued(o) => o.incident == *incident,
+        EventKind::IncidentOpened(i) => Some(&i.id),
+        EventKind::CasualtiesUpdated { incident, .. }
+        | EventKind::GradeChanged { incident, .. }
+        | EventKind::ResponseLevelSet { incident, .. }
+        | EventKind::WarningSet { incident, .. }
+        | EventKind::ReportFiled { incident, .. }
+        | EventKind::IncidentClosed { incident, .. } => Some(incident),
+        EventKind::OrderIssued(o) => Some(&o.incident),
         EventKind::OrderAdvanced { order, .. } | EventKind::OrderEscalated { order, .. } => {
-            order_of(order)
+            state.orders.get(order).map(|o| &o.incident)
         }
-        EventKind::SuppliesReserved(r) => r.incident == *incident,
+        EventKind::SuppliesReserved(r) => Some(&r.incident),
         EventKind::SuppliesDispatched { reservation }
         | EventKind::SuppliesDelivered { reservation }
         | EventKind::SuppliesSettled { reservation, .. }
-        | EventKind::ReservationCancelled { reservation, .. } => state
-            .reservations
-            .get(reservation)
-            .is_some_and(|r| r.incident == *incident),
-        _ => false,
+        | EventKind::ReservationCancelled { reservation, .. } => {
+            state.reservations.get(reservation).map(|r| &r.incident)
+        }
+        _ => None,
     }
+}
+
+/// What a package covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything about one incident, over the whole log.
+    Incident(IncidentId),
+    /// Every decision taken from `from` to `to` (inclusive), whatever it
+    /// was about: a shift, a night.
+    Window { from: Timestamp, to: Timestamp },
+}
+
+impl Scope {
+    fn within(&self, at: Timestamp) -> bool {
+        match self {
+            Scope::Incident(_) => true,
+            Scope::Window { from, to } => *from <= at && at <= *to,
+        }
+    }
+}
+
+/// Parses `FROM..TO` in China Standard Time ("YYYY-MM-DD HH:MM[:SS]").
+pub fn parse_window(s: &str) -> Result<Scope, String> {
+    let (a, b) = s.split_once("..").ok_or_else(|| {
+        format!("{s:?}: expected FROM..TO, e.g. \"2026-11-23 20:00..2026-11-24 08:00\"")
+    })?;
+    let parse = |t: &str| {
+        Timestamp::parse_cst(t.trim()).ok_or_else(|| {
+            format!("{t:?}: expected \"YYYY-MM-DD HH:MM[:SS]\" (China Standard Time)")
+        })
+    };
+    let (from, to) = (parse(a)?, parse(b)?);
+    if to < from {
+        return Err(format!("{s:?}: the window ends before it starts"));
+    }
+    Ok(Scope::Window { from, to })
 }
 
 /// One line of the activity log.
@@ -109,6 +144,38 @@ impl Table {
     }
 }
 
+/// The moments a package shows maps at: for an incident, when it was
+/// opened, each order issued to it, when it closed and the log's end; for a
+/// window, its first, middle and last decisions.
+pub fn moments(log: &ReviewLog, scope: &Scope) -> Vec<u64> {
+    let mut m: Vec<u64> = match scope {
+        Scope::Incident(id) => (1..=log.len())
+            .filter(|s| {
+                log.decision(*s).is_some_and(|d| {
+                    d.events.iter().any(|e| match &e.kind {
+                        EventKind::IncidentOpened(i) => i.id == *id,
+                        EventKind::OrderIssued(o) => o.incident == *id,
+                        EventKind::IncidentClosed { incident, .. } => incident == id,
+                        _ => false,
+                    })
+                })
+            })
+            .chain(std::iter::once(log.len()))
+            .collect(),
+        Scope::Window { .. } => {
+            let inside: Vec<u64> = (1..=log.len())
+                .filter(|s| log.decision(*s).is_some_and(|d| scope.within(d.at)))
+                .collect();
+            match (inside.first(), inside.last()) {
+                (Some(a), Some(b)) => vec![*a, inside[inside.len() / 2], *b],
+                _ => vec![],
+            }
+        }
+    };
+    m.dedup();
+    m
+}
+
 /// Builds the package for `incident`, with maps at `moments` (seqs).
 pub fn package(
     log: &ReviewLog,
@@ -116,19 +183,45 @@ pub fn package(
     moments: &[u64],
     drill: bool,
 ) -> Option<Package> {
+    package_for(log, &Scope::Incident(incident.clone()), moments, drill)
+}
+
+/// Builds the package for `scope`, with maps at `moments` (seqs); `None`
+/// for an incident the log does not have.
+pub fn package_for(
+    log: &ReviewLog,
+    scope: &Scope,
+    moments: &[u64],
+    drill: bool,
+) -> Option<Package> {
     let last = log.len();
     let end = log.state_at(last);
-    let inc = end.incidents.get(incident)?.clone();
-    // The activity log: each decision touching the incident, in words as
-    // the state before it names things.
+    let one = match scope {
+        Scope::Incident(id) => Some(end.incidents.get(id)?.clone()),
+        Scope::Window { .. } => None,
+    };
+    // The activity log: each decision in scope, in words as the state
+    // before it names things; and the incidents it touched.
     let mut activity = Vec::new();
+    let mut touched: Vec<IncidentId> = one.iter().map(|i| i.id.clone()).collect();
     let mut state = State::default();
     for seq in 1..=last {
         let Some(d) = log.decision(seq) else { break };
-        for e in &d.events {
-            // Orders and reservations are never removed, so the final
-            // state tells which incident each belongs to.
-            if concerns(e, incident, &end) {
+        if scope.within(d.at) {
+            for e in &d.events {
+                let about = incident_of(e, &end);
+                let keep = match scope {
+                    Scope::Incident(id) => about == Some(id),
+                    Scope::Window { .. } => true,
+                };
+                if !keep {
+                    continue;
+                }
+                if let Some(id) = about
+                    && !touched.contains(id)
+                {
+                    touched.push(id.clone());
+                }
                 activity.push(Activity {
                     seq,
                     at: e.at,
@@ -139,12 +232,20 @@ pub fn package(
         }
         state.apply_decision(d);
     }
+    let window = matches!(scope, Scope::Window { .. });
 
     let mut html = String::new();
+    let name = match (&one, scope) {
+        (Some(inc), _) => inc.title.clone(),
+        (None, Scope::Window { from, to }) => {
+            format!("{} 至 {} 值班", from.cst_string(), to.cst_string())
+        }
+        (None, Scope::Incident(id)) => id.to_string(),
+    };
     let title = if drill {
-        format!("【演练】{} 复盘材料", inc.title)
+        format!("【演练】{name} 复盘材料")
     } else {
-        format!("{} 复盘材料", inc.title)
+        format!("{name} 复盘材料")
     };
     let _ = write!(
         html,
@@ -169,16 +270,38 @@ pub fn package(
             esc(reason)
         );
     }
-    let _ = write!(
-        html,
-        "<p>{} · {}事故 · 属地 {} · 接报 {} · 发生 {}</p><p>地址：{}</p>",
-        esc(inc.sector.zh()),
-        esc(domain::AccidentGrade::zh(inc.grade)),
-        esc(inc.jurisdiction.as_str()),
-        inc.reported_at.cst_string(),
-        inc.occurred_at.cst_string(),
-        esc(&inc.address)
-    );
+    match &one {
+        Some(inc) => {
+            let _ = write!(
+                html,
+                "<p>{} · {}事故 · 属地 {} · 接报 {} · 发生 {}</p><p>地址：{}</p>",
+                esc(inc.sector.zh()),
+                esc(domain::AccidentGrade::zh(inc.grade)),
+                esc(inc.jurisdiction.as_str()),
+                inc.reported_at.cst_string(),
+                inc.occurred_at.cst_string(),
+                esc(&inc.address)
+            );
+        }
+        None => {
+            let names: Vec<String> = touched
+                .iter()
+                .filter_map(|id| end.incidents.get(id))
+                .map(|i| format!("{}（{}）", i.title, i.grade.zh()))
+                .collect();
+            let _ = write!(
+                html,
+                "<p>本时段决策 {} 条；涉及事件 {} 起：{}</p>",
+                activity
+                    .iter()
+                    .map(|a| a.seq)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                names.len(),
+                esc(&names.join("、"))
+            );
+        }
+    }
 
     // 1. Activity log.
     let mut t = Table::new(
@@ -198,33 +321,66 @@ pub fn package(
     let activity_csv = t.finish(&mut html);
 
     // 2. Orders and acknowledgements.
+    let incident_col: &[&str] = if window { &["事件"] } else { &[] };
     let mut t = Table::new(
         "二、调度指令与确认",
         &[
-            "队伍",
-            "下达",
-            "下达人",
-            "推荐名次",
-            "确认",
-            "出动",
-            "到场",
-            "状态",
-        ],
+            incident_col,
+            &[
+                "队伍",
+                "下达",
+                "下达人",
+                "推荐名次",
+                "确认",
+                "出动",
+                "到场",
+                "状态",
+            ],
+        ]
+        .concat(),
         &[
-            "order",
-            "team",
-            "issued_at",
-            "issued_by",
-            "recommended_rank",
-            "acknowledged_s",
-            "en_route_s",
-            "on_scene_s",
-            "status",
-        ],
+            if window { &["incident"][..] } else { &[] },
+            &[
+                "order",
+                "team",
+                "issued_at",
+                "issued_by",
+                "recommended_rank",
+                "acknowledged_s",
+                "en_route_s",
+                "on_scene_s",
+                "status",
+            ],
+        ]
+        .concat(),
     );
-    for oid in &inc.orders {
-        let Some(o) = end.orders.get(oid) else {
-            continue;
+    // One incident: its orders. A window: every order issued in it.
+    let orders: Vec<&domain::DispatchOrder> = match (&one, scope) {
+        (Some(inc), _) => inc
+            .orders
+            .iter()
+            .filter_map(|o| end.orders.get(o))
+            .collect(),
+        _ => {
+            let mut v: Vec<_> = end
+                .orders
+                .values()
+                .filter(|o| scope.within(o.issued_at))
+                .collect();
+            v.sort_by_key(|o| (o.issued_at, o.id.clone()));
+            v
+        }
+    };
+    for o in orders {
+        let oid = &o.id;
+        let incident_cell: Vec<String> = if window {
+            vec![
+                end.incidents
+                    .get(&o.incident)
+                    .map_or(o.incident.to_string(), |i| i.title.clone()),
+            ]
+        } else {
+            vec![]
         };
         let team = end
             .teams
@@ -250,14 +406,16 @@ pub fn package(
         .collect();
         let issued = o.issued_at.cst_string();
         let by = o.issued_by.to_string();
-        let mut cells = vec![team.clone(), issued.clone(), by.clone(), rank.clone()];
+        let mut cells = incident_cell.clone();
+        cells.extend([team.clone(), issued.clone(), by.clone(), rank.clone()]);
         cells.extend(
             after
                 .iter()
                 .map(|d| d.map_or("—".to_owned(), human_duration)),
         );
         cells.push(o.status.zh().to_owned());
-        let mut csv = vec![oid.to_string(), team, issued, by, rank];
+        let mut csv = incident_cell;
+        csv.extend([oid.to_string(), team, issued, by, rank]);
         csv.extend(
             after
                 .iter()
@@ -271,57 +429,80 @@ pub fn package(
     // 3. Reports against deadlines.
     let mut t = Table::new(
         "三、信息报送时效",
-        &["报告", "层级", "截止", "报送", "结果"],
-        &["report", "level", "due", "filed", "late_s"],
+        &[incident_col, &["报告", "层级", "截止", "报送", "结果"]].concat(),
+        &[
+            if window { &["incident"][..] } else { &[] },
+            &["report", "level", "due", "filed", "late_s"],
+        ]
+        .concat(),
     );
-    let rules = end.rules.reporting.for_jurisdiction(&inc.jurisdiction);
     let at = log.decision(last).map_or(end.last_event_at, |d| d.at);
-    for o in domain::reporting_obligations(&inc, rules, at) {
-        let (filed, verdict, class, late) = match o.status {
-            ObligationStatus::Done { filed_at, late_by } if late_by > 0 => (
-                filed_at.cst_string(),
-                format!("迟报 {}", human_duration(late_by)),
-                "late",
-                (late_by / 1000).to_string(),
-            ),
-            ObligationStatus::Done { filed_at, .. } => (
-                filed_at.cst_string(),
-                "按时".to_owned(),
-                "ok",
-                "0".to_owned(),
-            ),
-            ObligationStatus::Pending { .. } => (
-                "—".to_owned(),
-                "日志结束时未到期".to_owned(),
-                "",
-                String::new(),
-            ),
-            ObligationStatus::Overdue { by } => (
-                "未报送".to_owned(),
-                format!("超时 {}", human_duration(by)),
-                "late",
-                (by / 1000).to_string(),
-            ),
-        };
-        let (kind, level, due) = (o.kind.zh(), o.to.zh().to_owned(), o.due_at.cst_string());
-        t.row(
-            &[
-                kind.clone(),
-                level.clone(),
-                due.clone(),
-                filed.clone(),
-                verdict,
-            ],
-            class,
-            &[kind, level, due, filed, late],
-        );
+    for inc in touched.iter().filter_map(|id| end.incidents.get(id)) {
+        let rules = end.rules.reporting.for_jurisdiction(&inc.jurisdiction);
+        for o in domain::reporting_obligations(inc, rules, at) {
+            // A window keeps the reports that fell due or went out in it.
+            let filed_at = match o.status {
+                ObligationStatus::Done { filed_at, .. } => Some(filed_at),
+                _ => None,
+            };
+            if !(scope.within(o.due_at) || filed_at.is_some_and(|f| scope.within(f))) {
+                continue;
+            }
+            let (filed, verdict, class, late) = match o.status {
+                ObligationStatus::Done { filed_at, late_by } if late_by > 0 => (
+                    filed_at.cst_string(),
+                    format!("迟报 {}", human_duration(late_by)),
+                    "late",
+                    (late_by / 1000).to_string(),
+                ),
+                ObligationStatus::Done { filed_at, .. } => (
+                    filed_at.cst_string(),
+                    "按时".to_owned(),
+                    "ok",
+                    "0".to_owned(),
+                ),
+                ObligationStatus::Pending { .. } => (
+                    "—".to_owned(),
+                    "日志结束时未到期".to_owned(),
+                    "",
+                    String::new(),
+                ),
+                ObligationStatus::Overdue { by } => (
+                    "未报送".to_owned(),
+                    format!("超时 {}", human_duration(by)),
+                    "late",
+                    (by / 1000).to_string(),
+                ),
+            };
+            let (kind, level, due) = (o.kind.zh(), o.to.zh().to_owned(), o.due_at.cst_string());
+            let lead: Vec<String> = if window {
+                vec![inc.title.clone()]
+            } else {
+                vec![]
+            };
+            t.row(
+                &[
+                    lead.clone(),
+                    vec![
+                        kind.clone(),
+                        level.clone(),
+                        due.clone(),
+                        filed.clone(),
+                        verdict,
+                    ],
+                ]
+                .concat(),
+                class,
+                &[lead, vec![kind, level, due, filed, late]].concat(),
+            );
+        }
     }
     let reports_csv = t.finish(&mut html);
 
     // 4. Interval metrics (in the HTML only; the CSVs carry the raw times).
     let mut t = Table::new("四、时效指标", &["环节", "样本", "P50", "P90", "基准"], &[]);
     let all = samples(&end);
-    for s in summarize(&all, |s| s.incident == *incident) {
+    for s in summarize(&all, |s| touched.contains(&s.incident)) {
         let anchor = s
             .interval
             .anchor()
@@ -352,7 +533,7 @@ pub fn package(
         let st = log.state_at(seq);
         let when = log.decision(seq).map_or(Timestamp(0), |d| d.at);
         let _ = write!(html, "<h3>{}（第 {seq} 条决策后）</h3>", when.cst_string());
-        html.push_str(&map_svg(&st, incident, log, when));
+        html.push_str(&map_svg(&st, &touched, log, when));
     }
     html.push_str("</body></html>");
 
@@ -367,21 +548,28 @@ pub fn package(
     })
 }
 
-/// The incident, the teams ordered to it with their positions and the
-/// last 30 minutes of their trails, on a small equirectangular plot.
-fn map_svg(state: &State, incident: &IncidentId, log: &ReviewLog, at: Timestamp) -> String {
-    let Some(inc) = state.incidents.get(incident) else {
+/// The incidents (those that exist at the moment), the teams ordered to
+/// them with their positions and the last 30 minutes of their trails, on a
+/// small equirectangular plot.
+fn map_svg(state: &State, incidents: &[IncidentId], log: &ReviewLog, at: Timestamp) -> String {
+    let incs: Vec<&domain::Incident> = incidents
+        .iter()
+        .filter_map(|i| state.incidents.get(i))
+        .collect();
+    let Some(inc) = incs.first() else {
         return String::new();
     };
-    let teams: Vec<&domain::Team> = inc
-        .orders
+    let mut teams: Vec<&domain::Team> = incs
         .iter()
+        .flat_map(|i| i.orders.iter())
         .filter_map(|o| state.orders.get(o))
         .filter_map(|o| state.teams.get(&o.team))
         .collect();
+    teams.sort_by(|a, b| a.id.cmp(&b.id));
+    teams.dedup_by(|a, b| a.id == b.id);
     let trails = log.trails(at.plus(-30 * domain::time::MINUTE), at);
     let pos = |t: &domain::Team| t.last_fix.map_or(t.home, |f| f.position);
-    let mut pts: Vec<GeoPoint> = vec![inc.position];
+    let mut pts: Vec<GeoPoint> = incs.iter().map(|i| i.position).collect();
     pts.extend(teams.iter().map(|t| pos(t)));
     for t in &teams {
         pts.extend(trails.get(&t.id).into_iter().flatten().copied());
@@ -439,14 +627,17 @@ fn map_svg(state: &State, incident: &IncidentId, log: &ReviewLog, at: Timestamp)
             t.status.zh()
         );
     }
-    let (x, y) = xy(inc.position);
-    let _ = write!(
-        svg,
-        "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"#d32f2f\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" font-weight=\"bold\">{}</text></svg>",
-        x + 11.0,
-        y - 8.0,
-        esc(&inc.title)
-    );
+    for inc in &incs {
+        let (x, y) = xy(inc.position);
+        let _ = write!(
+            svg,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"#d32f2f\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" font-weight=\"bold\">{}</text>",
+            x + 11.0,
+            y - 8.0,
+            esc(&inc.title)
+        );
+    }
+    svg.push_str("</svg>");
     svg
 }
 
@@ -511,5 +702,112 @@ mod tests {
         assert!(dir.join("report.html").is_file());
         assert!(dir.join("activity.csv").is_file());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_window_package_holds_exactly_the_decisions_taken_in_it() {
+        let now = Timestamp(1_795_451_400_000);
+        let (night, _) = demo_decisions(now);
+        let log = ReviewLog::from_decisions(Verification::Verified, night);
+        let times: Vec<Timestamp> = (1..=log.len())
+            .map(|s| log.decision(s).expect("decision").at)
+            .collect();
+        // The middle third of the night.
+        let (from, to) = (times[times.len() / 3], times[2 * times.len() / 3]);
+        let text = format!("{}..{}", from.cst_string(), to.cst_string());
+        let scope = parse_window(&text).expect("window parses");
+        assert_eq!(scope, Scope::Window { from, to });
+        let pkg = package_for(&log, &scope, &moments(&log, &scope), false).expect("package");
+
+        // Every event of every decision inside, and nothing else.
+        let inside: Vec<u64> = (1..=log.len())
+            .filter(|s| (from..=to).contains(&times[*s as usize - 1]))
+            .collect();
+        let events: usize = inside
+            .iter()
+            .map(|s| log.decision(*s).expect("decision").events.len())
+            .sum();
+        assert!(events > 5, "the window holds part of the night");
+        assert_eq!(pkg.activity.len(), events);
+        assert!(pkg.activity.iter().all(|a| inside.contains(&a.seq)));
+        assert!(
+            pkg.activity.len()
+                < (1..=log.len())
+                    .map(|s| log.decision(s).expect("d").events.len())
+                    .sum(),
+            "decisions outside the window are left out"
+        );
+
+        // The CSVs parse: a BOM, a header, and rows of the header's width.
+        for (name, csv) in &pkg.csv {
+            let body = csv.strip_prefix('\u{feff}').expect("BOM");
+            let mut rows = body.lines();
+            let head = rows.next().expect("header").split(',').count();
+            for r in rows {
+                let fields = split_csv(r);
+                assert_eq!(fields.len(), head, "{name}: {r}");
+            }
+        }
+        let activity = &pkg
+            .csv
+            .iter()
+            .find(|(n, _)| n == "activity.csv")
+            .expect("activity")
+            .1;
+        assert_eq!(activity.lines().count() - 1, events);
+        // Orders issued in the window, each with its incident.
+        let end = log.state_at(log.len());
+        let issued = end
+            .orders
+            .values()
+            .filter(|o| (from..=to).contains(&o.issued_at))
+            .count();
+        let orders = &pkg
+            .csv
+            .iter()
+            .find(|(n, _)| n == "orders.csv")
+            .expect("orders")
+            .1;
+        assert!(orders.lines().next().expect("head").contains("incident"));
+        assert_eq!(orders.lines().count() - 1, issued);
+        assert!(pkg.html.contains("值班 复盘材料"));
+    }
+
+    /// Splits one CSV line, honouring quotes.
+    fn split_csv(line: &str) -> Vec<String> {
+        let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    cur.push('"');
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                ',' if !quoted => out.push(std::mem::take(&mut cur)),
+                c => cur.push(c),
+            }
+        }
+        out.push(cur);
+        out
+    }
+
+    #[test]
+    fn a_bad_window_is_refused_with_the_reason() {
+        assert!(
+            parse_window("2026-11-24 08:00")
+                .unwrap_err()
+                .contains("FROM..TO")
+        );
+        assert!(
+            parse_window("yesterday..today")
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
+        assert!(
+            parse_window("2026-11-24 08:00..2026-11-23 20:00")
+                .unwrap_err()
+                .contains("ends before it starts")
+        );
     }
 }

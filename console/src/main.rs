@@ -95,6 +95,10 @@ enum Mode {
         /// Write the after-action package of this incident (no window) …
         #[arg(long)]
         export: Option<String>,
+        /// … or of everything decided in a time window, China Standard
+        /// Time: "2026-11-23 20:00..2026-11-24 08:00" …
+        #[arg(long, conflicts_with = "export")]
+        export_window: Option<String>,
         /// … into this directory.
         #[arg(long, default_value = "after-action")]
         out: PathBuf,
@@ -173,10 +177,21 @@ fn main() -> AppExit {
             unverified,
             screenshot,
             export,
+            export_window,
             out,
         } => {
             if let Some(id) = export {
-                return export_package(&data, &realm, unverified, &id, &out);
+                let scope = aar::Scope::Incident(domain::IncidentId::new(id));
+                return export_package(&data, &realm, unverified, &scope, &out);
+            }
+            if let Some(w) = export_window {
+                return match aar::parse_window(&w) {
+                    Ok(scope) => export_package(&data, &realm, unverified, &scope, &out),
+                    Err(e) => {
+                        eprintln!("console: --export-window {e}");
+                        AppExit::error()
+                    }
+                };
             }
             on_wall = false;
             let label = format!("复盘 {}", data.display());
@@ -308,12 +323,13 @@ fn main() -> AppExit {
     app.run()
 }
 
-/// `console review DATA --export ID`: the after-action package, headless.
+/// `console review DATA --export ID | --export-window FROM..TO`: the
+/// after-action package, headless.
 fn export_package(
     data: &std::path::Path,
     realm: &str,
     unverified: bool,
-    incident: &str,
+    scope: &aar::Scope,
     out: &std::path::Path,
 ) -> AppExit {
     let count = std::sync::atomic::AtomicU64::new(0);
@@ -324,28 +340,12 @@ fn export_package(
             return AppExit::error();
         }
     };
-    // A few moments across the incident's life: its first, middle and last decisions.
-    let id = domain::IncidentId::new(incident);
-    let touching: Vec<u64> = (1..=log.len())
-        .filter(|s| {
-            log.decision(*s).is_some_and(|d| {
-                d.events.iter().any(|e| match &e.kind {
-                    domain::EventKind::IncidentOpened(i) => i.id == id,
-                    domain::EventKind::OrderIssued(o) => o.incident == id,
-                    domain::EventKind::IncidentClosed { incident, .. } => *incident == id,
-                    _ => false,
-                })
-            })
-        })
-        .collect();
-    let mut moments = touching.clone();
-    moments.push(log.len());
-    moments.dedup();
-    match aar::package(&log, &id, &moments, realm.starts_with("drill-")) {
+    let moments = aar::moments(&log, scope);
+    match aar::package_for(&log, scope, &moments, realm.starts_with("drill-")) {
         Some(pkg) => match aar::write(&pkg, out) {
             Ok(()) => {
                 println!(
-                    "after-action package for {incident}: {} activity lines in {} (and activity.csv, orders.csv, reports.csv)",
+                    "after-action package: {} activity lines in {} (and activity.csv, orders.csv, reports.csv)",
                     pkg.activity.len(),
                     out.join("report.html").display()
                 );
@@ -357,7 +357,7 @@ fn export_package(
             }
         },
         None => {
-            eprintln!("console: no incident {incident} in {realm}");
+            eprintln!("console: nothing in {realm} for {scope:?}");
             AppExit::error()
         }
     }

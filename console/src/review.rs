@@ -586,17 +586,33 @@ mod tests {
     /// The same, with the state a live console held after each seq
     /// (postcard bytes, index = seq).
     fn relay_log_with_states(name: &str) -> (PathBuf, Vec<Vec<u8>>) {
+        let (night, _) = demo_decisions(NOW);
+        let steps = night
+            .into_iter()
+            .map(|d| (d.actor.user.0.clone(), d.actor.role, d.command))
+            .collect();
+        let (data, states, _) = relay_log_of(name, steps);
+        (data, states)
+    }
+
+    /// A relay data directory whose live log holds what a real relay
+    /// decided for `steps` (user, role, command; refused ones leave no
+    /// record), with the state a live console subscribed from the start
+    /// held after each seq (postcard bytes, index = seq), and how many
+    /// commands were accepted.
+    fn relay_log_of(
+        name: &str,
+        steps: Vec<(String, domain::Role, domain::Command)>,
+    ) -> (PathBuf, Vec<Vec<u8>>, usize) {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let data = std::env::temp_dir().join(format!("ecc-review-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir_all(&data).expect("dir");
         let mut users = relay::users::Users::default();
-        let (night, _) = demo_decisions(NOW);
         let mut tokens = BTreeMap::new();
-        for d in &night {
-            let u = d.actor.user.0.clone();
-            if !tokens.contains_key(&u) {
-                tokens.insert(u.clone(), users.add(&u, d.actor.role).expect("user"));
+        for (u, role, _) in &steps {
+            if !tokens.contains_key(u) {
+                tokens.insert(u.clone(), users.add(u, *role).expect("user"));
             }
         }
         users
@@ -604,7 +620,7 @@ mod tests {
             .map(|t| tokens.insert("screen".into(), t))
             .expect("observer");
         users.save(&data).expect("save");
-        let states = rt.block_on(async {
+        let (states, accepted) = rt.block_on(async {
             let relay = relay::Server::start(relay::Config {
                 listen: "127.0.0.1:0".parse().expect("addr"),
                 data: data.clone(),
@@ -629,22 +645,24 @@ mod tests {
                 .subscribe(&protocol::RealmId::live(), 0)
                 .await
                 .expect("subscribe");
-            let mut last = 0;
-            for d in night {
-                let cfg = client::ClientConfig {
-                    addr: relay.local_addr,
-                    trust: client::Trust::Pinned(relay.fingerprint.clone()),
-                    user: d.actor.user.0.clone(),
-                    token: tokens[&d.actor.user.0].clone(),
-                    device: "t".into(),
-                    client: "t".into(),
-                };
-                let s = client::Session::connect(&cfg).await.expect("connect");
-                if let Ok(protocol::CommandOutcome::Accepted { seq }) =
-                    s.command(&protocol::RealmId::live(), d.command).await
+            let mut sessions: BTreeMap<String, client::Session> = BTreeMap::new();
+            let (mut last, mut accepted) = (0, 0);
+            for (user, _, command) in steps {
+                if !sessions.contains_key(&user) {
+                    let s = client::Session::connect(&cfg_of(&user))
+                        .await
+                        .expect("connect");
+                    sessions.insert(user.clone(), s);
+                }
+                if let Ok(protocol::CommandOutcome::Accepted { seq }) = sessions[&user]
+                    .command(&protocol::RealmId::live(), command)
+                    .await
                 {
                     last = seq;
+                    accepted += 1;
                 }
+            }
+            for (_, s) in sessions {
                 s.close().await;
             }
             let mut mirror = client::Mirror::new(protocol::RealmId::live());
@@ -661,9 +679,9 @@ mod tests {
                 }
             }
             relay.shutdown().await;
-            states
+            (states, accepted)
         });
-        (data, states)
+        (data, states, accepted)
     }
 
     #[test]
@@ -753,4 +771,216 @@ mod tests {
         assert_eq!(log.seq_at(b), log.len());
         assert_eq!(log.seq_at(a.plus(-1)), 0);
     }
+
+    /// One step of a random duty night.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Open { n: u8, deaths: u8 },
+        Order { n: u8, incident: u8, team: u8 },
+        Advance { order: u8, step: u8 },
+        Fix { team: u8, north_m: i16, back_s: u16 },
+        Casualties { incident: u8, deaths: u8 },
+        Close { incident: u8 },
+        Service { team: u8, out: bool },
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u8..6, 0u8..40).prop_map(|(n, deaths)| Op::Open { n, deaths }),
+            (0u8..12, 0u8..6, any::<u8>()).prop_map(|(n, incident, team)| Op::Order {
+                n,
+                incident,
+                team
+            }),
+            (0u8..12, 0u8..7).prop_map(|(order, step)| Op::Advance { order, step }),
+            (any::<u8>(), any::<i16>(), 0u16..3600).prop_map(|(team, north_m, back_s)| {
+                Op::Fix {
+                    team,
+                    north_m,
+                    back_s,
+                }
+            }),
+            (0u8..6, 0u8..40).prop_map(|(incident, deaths)| Op::Casualties { incident, deaths }),
+            (0u8..6).prop_map(|incident| Op::Close { incident }),
+            (any::<u8>(), any::<bool>()).prop_map(|(team, out)| Op::Service { team, out }),
+        ]
+    }
+
+    /// The demo's world (rules, teams, depots, sites, roster) and then the
+    /// random steps as the officer, the leader and the field gateway would
+    /// send them; many are refused (unknown ids, illegal transitions,
+    /// stale fixes), which must leave no trace.
+    fn night_of(ops: &[Op]) -> Vec<(String, domain::Role, domain::Command)> {
+        use domain::{Command, OrderStep, Role};
+        let (night, _) = demo_decisions(NOW);
+        let template = night
+            .iter()
+            .find_map(|d| match &d.command {
+                Command::OpenIncident(i) => Some((**i).clone()),
+                _ => None,
+            })
+            .expect("the demo opens incidents");
+        let mut steps: Vec<(String, Role, Command)> = night
+            .into_iter()
+            .filter(|d| {
+                matches!(
+                    d.command,
+                    Command::SetRules(_)
+                        | Command::SetRoster(_)
+                        | Command::RegisterTeam(_)
+                        | Command::RegisterDepot(_)
+                        | Command::RegisterHazard(_)
+                        | Command::RegisterShelter(_)
+                )
+            })
+            .map(|d| (d.actor.user.0.clone(), d.actor.role, d.command))
+            .collect();
+        let teams: Vec<domain::Team> = steps
+            .iter()
+            .filter_map(|(_, _, c)| match c {
+                Command::RegisterTeam(t) => Some((**t).clone()),
+                _ => None,
+            })
+            .collect();
+        let team = |i: u8| teams[usize::from(i) % teams.len()].clone();
+        let officer = || ("王丽".to_owned(), Role::DutyOfficer);
+        let gateway = || ("bridge".to_owned(), Role::FieldGateway);
+        // Fixes are stamped in the recent past of the relay's clock, which
+        // decides with the wall clock.
+        let wall = Timestamp(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_millis() as i64,
+        );
+        for op in ops {
+            let ((user, role), cmd) = match op {
+                Op::Open { n, deaths } => {
+                    let mut i = template.clone();
+                    i.id = IncidentId::new(format!("INC-P{n}"));
+                    i.title = format!("随机事件{n}");
+                    i.casualties.deaths = u32::from(*deaths);
+                    (officer(), Command::OpenIncident(Box::new(i)))
+                }
+                Op::Order {
+                    n,
+                    incident,
+                    team: t,
+                } => (
+                    officer(),
+                    Command::IssueOrder {
+                        order: domain::OrderId::new(format!("ORD-P{n}")),
+                        incident: IncidentId::new(format!("INC-P{incident}")),
+                        team: team(*t).id,
+                        note: String::new(),
+                        recommendation_shown: vec![],
+                    },
+                ),
+                Op::Advance { order, step } => {
+                    let step = match step {
+                        0 => OrderStep::Delivered,
+                        1 => OrderStep::Acknowledged,
+                        2 => OrderStep::EnRoute,
+                        3 => OrderStep::OnScene,
+                        4 => OrderStep::Released,
+                        5 => OrderStep::Returning,
+                        _ => OrderStep::Available,
+                    };
+                    let who = if matches!(step, OrderStep::Released) {
+                        officer()
+                    } else {
+                        gateway()
+                    };
+                    (
+                        who,
+                        Command::AdvanceOrder {
+                            order: domain::OrderId::new(format!("ORD-P{order}")),
+                            step,
+                        },
+                    )
+                }
+                Op::Fix {
+                    team: t,
+                    north_m,
+                    back_s,
+                } => {
+                    let t = team(*t);
+                    let p = t.home;
+                    (
+                        gateway(),
+                        Command::ReportFix {
+                            team: t.id,
+                            fix: domain::Fix {
+                                position: GeoPoint::new(
+                                    p.lat + f64::from(*north_m) / 111_000.0,
+                                    p.lon,
+                                ),
+                                accuracy_m: Some(5.0),
+                                source: domain::FixSource::Nmea,
+                                taken_at: wall.plus(-i64::from(*back_s) * 1000),
+                            },
+                        },
+                    )
+                }
+                Op::Casualties { incident, deaths } => (
+                    officer(),
+                    Command::UpdateCasualties {
+                        incident: IncidentId::new(format!("INC-P{incident}")),
+                        casualties: domain::Casualties {
+                            deaths: u32::from(*deaths),
+                            ..Default::default()
+                        },
+                        direct_loss_yuan: 0,
+                    },
+                ),
+                Op::Close { incident } => (
+                    officer(),
+                    Command::CloseIncident {
+                        incident: IncidentId::new(format!("INC-P{incident}")),
+                        summary: "处置完毕".into(),
+                    },
+                ),
+                Op::Service { team: t, out } => (
+                    officer(),
+                    Command::SetTeamService {
+                        team: team(*t).id,
+                        out_of_service: out.then(|| "车辆检修".to_owned()),
+                    },
+                ),
+            };
+            steps.push((user, role, cmd));
+        }
+        steps
+    }
+
+    proptest::proptest! {
+        // Each case starts a real relay and sends every step over QUIC
+        // (about a second each in debug on two cores); 12 cases of up to 60
+        // steps cover the command kinds in many orders within the suite's
+        // time.
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 12,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        #[test]
+        fn for_random_command_sequences_review_equals_the_live_state_at_every_seq(
+            ops in proptest::collection::vec(op(), 1..60)
+        ) {
+            let case = CASE.fetch_add(1, Ordering::Relaxed);
+            let (data, live, accepted) = relay_log_of(&format!("prop-{case}"), night_of(&ops));
+            let count = AtomicU64::new(0);
+            let log = ReviewLog::open(&data, "live", false, &count).expect("opens");
+            proptest::prop_assert_eq!(log.len() as usize, accepted, "one record per accepted command");
+            proptest::prop_assert_eq!(log.len() as usize + 1, live.len());
+            for seq in (0..=log.len()).chain((0..=log.len()).rev()) {
+                let review = postcard::to_stdvec(&log.state_at(seq)).expect("encode");
+                proptest::prop_assert!(review == live[seq as usize], "state differs at seq {}", seq);
+            }
+            let _ = std::fs::remove_dir_all(&data);
+        }
+    }
+
+    static CASE: AtomicU64 = AtomicU64::new(0);
 }
