@@ -4,7 +4,7 @@
 //! machine without a sound device (CI, servers) just stays silent.
 
 use crate::i18n::Term;
-use crate::i18n::t;
+use crate::i18n::{t, tf};
 use crate::picture::{Clock, Picture};
 use bevy::prelude::*;
 use domain::deadline::ObligationStatus;
@@ -230,10 +230,11 @@ fn raise_alerts(
                 format!("new:{}", i.id),
                 AlertKind::NewIncident,
                 format!(
-                    "{prefix}新接报：{}（{}，{}）",
-                    i.title,
-                    i.sector.term(),
-                    i.grade.term()
+                    "{prefix}{}",
+                    tf(
+                        "alert.msg_new",
+                        &[&i.title, i.sector.term(), i.grade.term()]
+                    )
                 ),
                 e.at,
             ),
@@ -335,11 +336,16 @@ fn raise_alerts(
                 due.push((
                     format!("overdue:{}:{:?}:{:?}:{:?}", inc.id, o.kind, o.to, o.channel),
                     format!(
-                        "{prefix}{} {}·{} 已过截止时间 {}",
-                        inc.title,
-                        o.kind.zh(),
-                        o.to.term(),
-                        o.due_at.cst_hm()
+                        "{prefix}{}",
+                        tf(
+                            "alert.msg_overdue",
+                            &[
+                                &inc.title,
+                                &crate::i18n::report_kind(o.kind),
+                                o.to.term(),
+                                &o.due_at.cst_hm()
+                            ]
+                        )
                     ),
                     o.due_at,
                 ));

@@ -129,6 +129,17 @@ pub fn term(zh: &'static str) -> &'static str {
     term_in(lang(), zh)
 }
 
+/// A report's name (首报, 续报二 …) in the current language.
+pub fn report_kind(k: domain::ReportKind) -> String {
+    match (lang(), k) {
+        (Lang::Zh, k) => k.zh(),
+        (Lang::En, domain::ReportKind::First) => "Initial report".into(),
+        (Lang::En, domain::ReportKind::FollowUp(n)) => format!("Follow-up {n}"),
+        (Lang::En, domain::ReportKind::Supplement) => "Supplementary report".into(),
+        (Lang::En, domain::ReportKind::Final) => "Final report".into(),
+    }
+}
+
 /// Domain values shown in the interface's language.
 pub trait Term {
     /// The value's name in the current language.

@@ -391,8 +391,8 @@ enum Tip<'a> {
 impl Tip<'_> {
     fn text(&self) -> String {
         match self {
-            Tip::Hazard(h) => format!("危险源 {}\n{} · {}", h.name, h.kind, h.risk.term()),
-            Tip::Shelter(sh) => format!("避难场所 {}\n容量 {} 人", sh.name, sh.capacity),
+            Tip::Hazard(h) => tf("map.tip_hazard", &[&h.name, &h.kind, h.risk.term()]),
+            Tip::Shelter(sh) => tf("map.tip_shelter", &[&sh.name, &sh.capacity.to_string()]),
             Tip::Depot(d) => {
                 let lines: Vec<String> = d
                     .stock
@@ -408,7 +408,10 @@ impl Tip<'_> {
                     .take(12)
                     .map(|t| format!("{} · {}", t.name, t.status.term()))
                     .collect();
-                format!("{} 支队伍（放大查看）\n{}", members.len(), names.join("\n"))
+                tf(
+                    "map.tip_cluster",
+                    &[&members.len().to_string(), &names.join("\n")],
+                )
             }
             Tip::Incident(i) => format!(
                 "{}\n{} · {}事故\n{}",

@@ -282,11 +282,16 @@ fn next_obligation(state: &State, i: &Incident, now: Timestamp) -> Option<Obliga
 
 fn obligation_label(o: &Obligation) -> String {
     let channel = match o.channel {
-        Some(ReportChannel::Phone) => "·电话",
-        Some(ReportChannel::Written) => "·书面",
+        Some(ReportChannel::Phone) => t("report.via_phone"),
+        Some(ReportChannel::Written) => t("report.via_written"),
         None => "",
     };
-    format!("{}·{}{}", o.kind.zh(), o.to.term(), channel)
+    format!(
+        "{}·{}{}",
+        crate::i18n::report_kind(o.kind),
+        o.to.term(),
+        channel
+    )
 }
 
 fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: Timestamp) {
@@ -321,12 +326,14 @@ fn incident_queue(ui: &mut egui::Ui, p: &mut Picture, view: &mut MapView, now: T
                         ui.label(RichText::new(&i.title).strong().size(16.0));
                     });
                     ui.label(
-                        RichText::new(format!(
-                            "{} · {} · 接报 {}（{}前）",
-                            i.sector.term(),
-                            i.jurisdiction,
-                            i.reported_at.cst_hm(),
-                            human_duration(now.since(i.reported_at))
+                        RichText::new(tf(
+                            "queue.reported",
+                            &[
+                                i.sector.term(),
+                                i.jurisdiction.as_str(),
+                                &i.reported_at.cst_hm(),
+                                &human_duration(now.since(i.reported_at)),
+                            ],
                         ))
                         .color(theme::MUTED),
                     );
@@ -570,25 +577,27 @@ fn roster(
                             [160.0, row_height - 6.0],
                             egui::Button::selectable(selected, t.name.as_str()).frame(false),
                         )
-                        .on_hover_text(format!(
-                            "{} · {}人 · {}",
-                            t.kind.term(),
-                            t.headcount,
-                            t.jurisdiction
+                        .on_hover_text(tf(
+                            "roster.team_tip",
+                            &[
+                                t.kind.term(),
+                                &t.headcount.to_string(),
+                                t.jurisdiction.as_str(),
+                            ],
                         ));
                     if name.clicked() {
                         select = Some(t.id.clone());
                     }
                     if let Some(em) = p.state.field.emergencies.get(&t.id) {
                         ui.label(
-                            RichText::new(format!("紧急求救 {}", em.raised_at.cst_hm()))
+                            RichText::new(tf("roster.emergency", &[&em.raised_at.cst_hm()]))
                                 .color(theme::ALARM)
                                 .strong(),
                         )
                         .on_hover_text(em.text.clone().unwrap_or_default());
-                        if ui.small_button("解除").clicked() {
+                        if ui.small_button(crate::i18n::t("roster.clear")).clicked() {
                             outbox.send(
-                                format!("解除 {} 紧急求救", t.name),
+                                tf("roster.clear_emergency", &[&t.name]),
                                 domain::Command::Field(
                                     domain::field::FieldCommand::ClearEmergency {
                                         team: t.id.clone(),
@@ -600,17 +609,17 @@ fn roster(
                     }
                     if let Some(sr) = &t.support {
                         ui.label(
-                            RichText::new(format!("需要支援：{}", sr.what))
+                            RichText::new(tf("roster.needs_support", &[&sr.what]))
                                 .color(theme::ALARM)
                                 .strong(),
                         )
-                        .on_hover_text(format!("{} 请求", sr.at.cst_hm()));
+                        .on_hover_text(tf("roster.requested_at", &[&sr.at.cst_hm()]));
                         if ui
                             .small_button(crate::i18n::t("roster.support_met"))
                             .clicked()
                         {
                             outbox.send(
-                                format!("解除 {} 支援请求", t.name),
+                                tf("roster.support_met_label", &[&t.name]),
                                 domain::Command::RequestSupport {
                                     team: t.id.clone(),
                                     what: None,
@@ -793,7 +802,7 @@ fn realm_picker(ui: &mut egui::Ui, p: &Picture, link: &Link) {
                 chosen = Some(protocol::RealmId::live());
             }
             for r in drills {
-                let label = format!("演练 {}（seq {}）", r.realm.0, r.last_seq);
+                let label = tf("realm.drill_label", &[&r.realm.0, &r.last_seq.to_string()]);
                 if ui.selectable_label(p.realm == r.realm.0, label).clicked() {
                     chosen = Some(r.realm.clone());
                 }

@@ -529,7 +529,7 @@ fn decision_trail(ctx: &egui::Context, log: &ReviewLog, picture: &Picture) {
                     let text = match o.status {
                         ObligationStatus::Done { filed_at, late_by } if late_by > 0 => format!(
                             "{}·{} 截止 {}，{} 报送（迟报 {}）",
-                            o.kind.zh(),
+                            crate::i18n::report_kind(o.kind),
                             o.to.term(),
                             o.due_at.cst_hm(),
                             filed_at.cst_hm(),
@@ -537,7 +537,7 @@ fn decision_trail(ctx: &egui::Context, log: &ReviewLog, picture: &Picture) {
                         ),
                         ObligationStatus::Done { filed_at, .. } => format!(
                             "{}·{} 截止 {}，{} 按时报送",
-                            o.kind.zh(),
+                            crate::i18n::report_kind(o.kind),
                             o.to.term(),
                             o.due_at.cst_hm(),
                             filed_at.cst_hm()

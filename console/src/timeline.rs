@@ -3,6 +3,7 @@
 //! and a step to the next decision. It only moves the cursor; the review
 //! mode folds the state at the cursor.
 
+use crate::i18n::{t, tf};
 use crate::theme;
 use bevy_egui::egui::{self, Color32, Pos2, Rect, RichText, Sense, Stroke, Vec2};
 use domain::Timestamp;
@@ -123,19 +124,31 @@ impl Timeline {
     pub fn show(&mut self, ui: &mut egui::Ui, marks: &[Mark]) -> Jump {
         let mut jump = Jump::None;
         ui.horizontal(|ui| {
-            if ui.button("上一条").on_hover_text("上一条决策").clicked() {
+            if ui
+                .button(t("timeline.prev"))
+                .on_hover_text(t("timeline.prev_tip"))
+                .clicked()
+            {
                 jump = Jump::PreviousDecision;
             }
-            let play = if self.playing { "暂停" } else { "播放" };
+            let play = if self.playing {
+                t("timeline.pause")
+            } else {
+                t("timeline.play")
+            };
             if ui.button(play).clicked() {
                 self.playing = !self.playing;
             }
-            if ui.button("下一条").on_hover_text("下一条决策").clicked() {
+            if ui
+                .button(t("timeline.next"))
+                .on_hover_text(t("timeline.next_tip"))
+                .clicked()
+            {
                 jump = Jump::NextDecision;
             }
-            ui.add(egui::Slider::new(&mut self.speed, 1..=100).text("倍速"));
+            ui.add(egui::Slider::new(&mut self.speed, 1..=100).text(t("timeline.speed")));
             ui.label(
-                RichText::new(format!("{} 北京时间", self.cursor.cst_string()))
+                RichText::new(tf("timeline.clock", &[&self.cursor.cst_string()]))
                     .monospace()
                     .size(16.0),
             );

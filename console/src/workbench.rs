@@ -1108,7 +1108,7 @@ fn reports_tab(
         ui.label(
             RichText::new(format!(
                 "{mark} {}·{}{channel}  {text}",
-                o.kind.zh(),
+                crate::i18n::report_kind(o.kind),
                 o.to.term()
             ))
             .color(colour),
@@ -1124,7 +1124,7 @@ fn reports_tab(
         ui.label(format!(
             "{} {}（{}）{} · {}",
             r.filed_at.cst_hm(),
-            r.kind.zh(),
+            crate::i18n::report_kind(r.kind),
             match r.channel {
                 ReportChannel::Phone => t("report.phone"),
                 ReportChannel::Written => t("report.written"),
@@ -1139,7 +1139,7 @@ fn reports_tab(
         .get_or_insert_with(|| ReportForm::for_incident(inc, AdminLevel::County));
     ui.horizontal(|ui| {
         egui::ComboBox::from_id_salt("report-kind")
-            .selected_text(form.kind.zh())
+            .selected_text(crate::i18n::report_kind(form.kind))
             .show_ui(ui, |ui| {
                 let follow = ReportForm::for_incident(inc, form.to_level).kind;
                 for k in [
@@ -1148,7 +1148,7 @@ fn reports_tab(
                     ReportKind::Supplement,
                     ReportKind::Final,
                 ] {
-                    ui.selectable_value(&mut form.kind, k, k.zh());
+                    ui.selectable_value(&mut form.kind, k, crate::i18n::report_kind(k));
                 }
             });
         egui::ComboBox::from_id_salt("report-channel")
@@ -1206,7 +1206,11 @@ fn reports_tab(
     {
         match form.build(id.clone()) {
             Ok(cmd) => {
-                let label = format!("{} → {}", form.kind.zh(), form.to_level.term());
+                let label = format!(
+                    "{} → {}",
+                    crate::i18n::report_kind(form.kind),
+                    form.to_level.term()
+                );
                 wb.error = send(outbox, label, cmd).err();
                 if wb.error.is_none() {
                     wb.report = None;
@@ -1709,7 +1713,7 @@ fn summary_view(ui: &mut egui::Ui, state: &State, s: &domain::HandoverSummary) {
             RichText::new(format!(
                 "{} {}·{} 截止 {}{}",
                 title,
-                r.kind.zh(),
+                crate::i18n::report_kind(r.kind),
                 r.to.term(),
                 r.due_at.cst_hm(),
                 if r.overdue { "（已超时）" } else { "" }
