@@ -81,8 +81,21 @@ enum Mode {
     /// Review a relay's log offline (复盘): verify it, then scrub through it
     /// on the map. Works on a copy of a data directory on any laptop.
     Review {
-        /// The relay's data directory (or a copy of it).
-        data: PathBuf,
+        /// The relay's data directory (or a copy of it) …
+        data: Option<PathBuf>,
+        /// … or a running relay to read the log from (read-only), e.g.
+        /// 10.0.0.5:4433, with --user and --token-file.
+        #[arg(long, conflicts_with = "data", requires_all = ["user", "token_file"])]
+        relay: Option<std::net::SocketAddr>,
+        /// User name on the relay (an observer account is enough).
+        #[arg(long)]
+        user: Option<String>,
+        /// File holding the user's token.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// The relay's certificate fingerprint.
+        #[arg(long)]
+        fingerprint: Option<String>,
         /// Realm to review.
         #[arg(long, default_value = "live")]
         realm: String,
@@ -173,6 +186,10 @@ fn main() -> AppExit {
     let (source, screenshot, label, device) = match cli.mode.clone() {
         Mode::Review {
             data,
+            relay,
+            user,
+            token_file,
+            fingerprint,
             realm,
             unverified,
             screenshot,
@@ -180,6 +197,24 @@ fn main() -> AppExit {
             export_window,
             out,
         } => {
+            let data = match (data, relay, user, token_file) {
+                (Some(d), None, _, _) => review::LogSource::Dir(d),
+                (None, Some(addr), Some(user), Some(token)) => {
+                    match connect_config(addr, user, &token, fingerprint, "review".into()) {
+                        Ok(cfg) => review::LogSource::Relay(cfg),
+                        Err(e) => {
+                            eprintln!("console: {e:#}");
+                            return AppExit::error();
+                        }
+                    }
+                }
+                _ => {
+                    eprintln!(
+                        "console: review needs a data directory, or --relay with --user and --token-file"
+                    );
+                    return AppExit::error();
+                }
+            };
             if let Some(id) = export {
                 let scope = aar::Scope::Incident(domain::IncidentId::new(id));
                 return export_package(&data, &realm, unverified, &scope, &out);
@@ -194,9 +229,9 @@ fn main() -> AppExit {
                 };
             }
             on_wall = false;
-            let label = format!("复盘 {}", data.display());
+            let label = format!("复盘 {}", data.describe());
             review = Some(review::ReviewPlugin {
-                data,
+                source: data,
                 realm,
                 allow_unverified: unverified,
             });
@@ -326,14 +361,14 @@ fn main() -> AppExit {
 /// `console review DATA --export ID | --export-window FROM..TO`: the
 /// after-action package, headless.
 fn export_package(
-    data: &std::path::Path,
+    data: &review::LogSource,
     realm: &str,
     unverified: bool,
     scope: &aar::Scope,
     out: &std::path::Path,
 ) -> AppExit {
     let count = std::sync::atomic::AtomicU64::new(0);
-    let log = match review::ReviewLog::open(data, realm, unverified, &count) {
+    let log = match review::ReviewLog::load(data, realm, unverified, &count) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("console: {e}");

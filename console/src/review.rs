@@ -108,6 +108,90 @@ impl ReviewLog {
         Ok(Self::from_decisions(verification, decisions))
     }
 
+    /// Verifies and loads a log from wherever `source` says.
+    pub fn load(
+        source: &LogSource,
+        realm: &str,
+        allow_unverified: bool,
+        progress: &AtomicU64,
+    ) -> Result<ReviewLog, OpenError> {
+        match source {
+            LogSource::Dir(data) => Self::open(data, realm, allow_unverified, progress),
+            LogSource::Relay(cfg) => Self::fetch(cfg, realm, allow_unverified, progress),
+        }
+    }
+
+    /// Reads `realm`'s log from a running relay, page by page, and verifies
+    /// it as it comes: each record must follow the last (seq without gaps,
+    /// the hash chain recomputed), and the head the relay signs when the
+    /// last page is read must hold that chain's hash under the relay's
+    /// ledger key. The connection itself is the pinned relay's, so the key
+    /// that signed is the relay's. `progress` counts records read.
+    pub fn fetch(
+        cfg: &client::ClientConfig,
+        realm: &str,
+        allow_unverified: bool,
+        progress: &AtomicU64,
+    ) -> Result<ReviewLog, OpenError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| OpenError::Io(e.to_string()))?;
+        let realm_id = protocol::RealmId(realm.to_owned());
+        let pages = rt.block_on(async {
+            let mut s = client::Session::connect(cfg)
+                .await
+                .map_err(|e| OpenError::Io(format!("{}: {e}", cfg.addr)))?;
+            let mut chain = RemoteChain::default();
+            loop {
+                s.send(&protocol::ClientMessage::ReadLog {
+                    realm: realm_id.clone(),
+                    from: chain.next_seq(),
+                })
+                .await
+                .map_err(|e| OpenError::Io(e.to_string()))?;
+                let (records, head) = loop {
+                    match s.next_message().await {
+                        Some(protocol::ServerMessage::LogPage {
+                            realm: r,
+                            records,
+                            head,
+                        }) if r == realm_id => break (records, head),
+                        Some(protocol::ServerMessage::Error { message, .. }) => {
+                            return Err(OpenError::Io(message));
+                        }
+                        Some(_) => continue,
+                        None => {
+                            return Err(OpenError::Io(format!(
+                                "the relay closed the connection: {}",
+                                s.close_reason().unwrap_or_default()
+                            )));
+                        }
+                    }
+                };
+                let n = records.len() as u64;
+                chain.take(records);
+                progress.fetch_add(n, Ordering::Relaxed);
+                if let Some(h) = head {
+                    chain.head = Some(h);
+                    break;
+                }
+                if n == 0 {
+                    return Err(OpenError::Io("the relay sent an empty page".into()));
+                }
+            }
+            s.close().await;
+            Ok(chain)
+        })?;
+        let (decisions, verification) = pages.verdict();
+        if let Verification::Unverified { reason, .. } = &verification
+            && !allow_unverified
+        {
+            return Err(OpenError::Refused(reason.clone()));
+        }
+        Ok(Self::from_decisions(verification, decisions))
+    }
+
     /// A review of decisions already in memory (seq = index + 1).
     pub fn from_decisions(verification: Verification, decisions: Vec<Decision>) -> ReviewLog {
         let mut checkpoints = vec![(0, State::default())];
@@ -243,6 +327,109 @@ fn mark_kind(k: &EventKind) -> Option<MarkKind> {
     }
 }
 
+/// Where a log to review comes from.
+#[derive(Clone)]
+pub enum LogSource {
+    /// A relay's data directory, or a copy of one.
+    Dir(PathBuf),
+    /// A running relay, read over the network (read-only).
+    Relay(client::ClientConfig),
+}
+
+impl LogSource {
+    /// In words, for the header.
+    pub fn describe(&self) -> String {
+        match self {
+            LogSource::Dir(d) => d.display().to_string(),
+            LogSource::Relay(c) => format!("中继 {}", c.addr),
+        }
+    }
+}
+
+/// A log read over the network, checked record by record.
+#[derive(Default)]
+struct RemoteChain {
+    decisions: Vec<Decision>,
+    hash: [u8; 32],
+    /// The first record that broke the chain or did not decode, and why.
+    broken: Option<(u64, String)>,
+    head: Option<protocol::SignedHead>,
+}
+
+impl RemoteChain {
+    fn next_seq(&self) -> u64 {
+        self.decisions.len() as u64 + 1
+    }
+
+    fn take(&mut self, records: Vec<protocol::LogRecord>) {
+        for r in records {
+            if self.broken.is_some() {
+                return;
+            }
+            let want = self.next_seq();
+            if r.seq != want {
+                self.broken = Some((want, format!("record {want} missing (got {})", r.seq)));
+                return;
+            }
+            match postcard::from_bytes::<Decision>(&r.payload) {
+                Ok(d) => {
+                    self.hash = ledger::chain::next(&self.hash, r.seq, r.time, &r.payload);
+                    self.decisions.push(d);
+                }
+                Err(e) => {
+                    self.broken = Some((r.seq, format!("record {} does not decode: {e}", r.seq)));
+                }
+            }
+        }
+    }
+
+    /// The decisions up to the first bad one, and whether the whole log
+    /// checked out against the signed head.
+    fn verdict(self) -> (Vec<Decision>, Verification) {
+        let verification = match (&self.broken, &self.head) {
+            (Some((seq, why)), _) => Verification::Unverified {
+                seq: Some(*seq),
+                reason: why.clone(),
+            },
+            (None, None) => Verification::Unverified {
+                seq: None,
+                reason: "the relay sent no signed head".into(),
+            },
+            (None, Some(h)) => {
+                let signed = ledger::SignedHead {
+                    seq: h.seq,
+                    time: h.time,
+                    hash: h.hash,
+                    public_key: h.public_key,
+                    signature: h.signature.as_slice().try_into().unwrap_or([0; 64]),
+                };
+                let last = self.decisions.len() as u64;
+                if h.seq != last {
+                    Verification::Unverified {
+                        seq: Some(h.seq.min(last) + 1),
+                        reason: format!("the signed head is at {} but {last} records came", h.seq),
+                    }
+                } else if h.hash != self.hash {
+                    Verification::Unverified {
+                        seq: None,
+                        reason: "the records do not hash to the signed head".into(),
+                    }
+                } else if !signed.signature_holds() {
+                    Verification::Unverified {
+                        seq: None,
+                        reason: "the head's signature does not hold".into(),
+                    }
+                } else {
+                    Verification::Verified
+                }
+            }
+        };
+        // A broken chain stopped taking records at the break; a head that
+        // does not match leaves every record shown, marked unverified.
+        (self.decisions, verification)
+    }
+}
+
 /// What review mode shows and where it stands.
 #[derive(Resource)]
 pub struct ReviewDesk {
@@ -265,8 +452,8 @@ pub struct ReviewDesk {
 /// Review mode: loads the log on a thread, then drives the picture from
 /// the timeline.
 pub struct ReviewPlugin {
-    /// Relay data directory.
-    pub data: PathBuf,
+    /// Where the log is.
+    pub source: LogSource,
     /// Realm to review.
     pub realm: String,
     /// Open a log that fails verification (marked as such).
@@ -277,7 +464,11 @@ impl Plugin for ReviewPlugin {
     fn build(&self, app: &mut App) {
         let log = Arc::new(Mutex::new(None));
         let progress = Arc::new(AtomicU64::new(0));
-        let (data, realm, allow) = (self.data.clone(), self.realm.clone(), self.allow_unverified);
+        let (source, realm, allow) = (
+            self.source.clone(),
+            self.realm.clone(),
+            self.allow_unverified,
+        );
         let drill = realm.starts_with("drill-");
         let realm_name = realm.clone();
         let (slot, count) = (log.clone(), progress.clone());
@@ -285,7 +476,7 @@ impl Plugin for ReviewPlugin {
             .name("review-load".into())
             .spawn(move || {
                 let loaded =
-                    ReviewLog::open(&data, &realm, allow, &count).map_err(|e| e.to_string());
+                    ReviewLog::load(&source, &realm, allow, &count).map_err(|e| e.to_string());
                 if let Ok(mut s) = slot.lock() {
                     *s = Some(loaded);
                 }
@@ -300,7 +491,7 @@ impl Plugin for ReviewPlugin {
             shown: None,
             trail_minutes: 30,
             trail_open: true,
-            source: format!("{}（{}）", self.data.display(), self.realm),
+            source: format!("{}（{}）", self.source.describe(), self.realm),
         })
         .add_systems(Update, follow_timeline)
         .add_systems(Startup, move |mut p: ResMut<Picture>| {
@@ -983,4 +1174,137 @@ mod tests {
     }
 
     static CASE: AtomicU64 = AtomicU64::new(0);
+
+    /// The records of `data`'s live realm as the relay would page them,
+    /// and a head signed with its ledger key (on a copy of the realm).
+    fn pages_of(data: &Path) -> (Vec<protocol::LogRecord>, protocol::SignedHead) {
+        let (identity, _) = relay::identity::Identity::load_or_create(data).expect("identity");
+        let key = identity.ledger_key;
+        let copy = data.join("realm-copy");
+        let _ = std::fs::remove_dir_all(&copy);
+        std::fs::create_dir_all(&copy).expect("copy");
+        for f in std::fs::read_dir(data.join("realms/live"))
+            .expect("realm")
+            .flatten()
+        {
+            if f.path().is_file() && f.file_name() != "LOCK" {
+                std::fs::copy(f.path(), copy.join(f.file_name())).expect("copy");
+            }
+        }
+        let (mut ledger, _) =
+            ledger::Ledger::open(&copy, key, ledger::LedgerOptions::default()).expect("ledger");
+        let records = ledger
+            .read_from(1)
+            .expect("read")
+            .map(|r| {
+                let r = r.expect("record");
+                protocol::LogRecord {
+                    seq: r.seq,
+                    time: r.time,
+                    payload: r.payload,
+                }
+            })
+            .collect();
+        let h = ledger.signed_head(1).expect("signed");
+        let head = protocol::SignedHead {
+            seq: h.seq,
+            time: h.time,
+            hash: h.hash,
+            public_key: h.public_key,
+            signature: h.signature.to_vec(),
+        };
+        (records, head)
+    }
+
+    fn verdict_of(
+        records: Vec<protocol::LogRecord>,
+        head: protocol::SignedHead,
+    ) -> (usize, Verification) {
+        let mut chain = RemoteChain::default();
+        chain.take(records);
+        chain.head = Some(head);
+        let (d, v) = chain.verdict();
+        (d.len(), v)
+    }
+
+    #[test]
+    fn a_log_read_over_the_network_is_checked_against_the_signed_head() {
+        let data = relay_log("remote-chain");
+        let (records, head) = pages_of(&data);
+        let n = records.len();
+        assert!(n > 30);
+        assert_eq!(
+            verdict_of(records.clone(), head.clone()),
+            (n, Verification::Verified)
+        );
+
+        // One byte changed in a record's payload: the chain no longer
+        // reaches the signed hash.
+        let mut bad = records.clone();
+        let last = bad[n / 2].payload.len() - 1;
+        bad[n / 2].payload[last] ^= 1;
+        let (_, v) = verdict_of(bad, head.clone());
+        assert!(matches!(v, Verification::Unverified { .. }), "{v:?}");
+
+        // A record left out is named.
+        let mut gap = records.clone();
+        gap.remove(10);
+        let (kept, v) = verdict_of(gap, head.clone());
+        assert_eq!(kept, 10);
+        assert!(
+            matches!(v, Verification::Unverified { seq: Some(11), .. }),
+            "{v:?}"
+        );
+
+        // Records cut short of the head, and a forged signature.
+        let (_, v) = verdict_of(records[..n - 1].to_vec(), head.clone());
+        assert!(matches!(v, Verification::Unverified { .. }));
+        let mut forged = head;
+        forged.signature[0] ^= 1;
+        let (_, v) = verdict_of(records, forged);
+        assert!(matches!(v, Verification::Unverified { .. }), "{v:?}");
+        let _ = std::fs::remove_dir_all(&data);
+    }
+
+    #[test]
+    fn reviewing_from_a_running_relay_verifies_and_equals_the_live_states() {
+        let (data, live) = relay_log_with_states("remote");
+        let mut users = relay::users::Users::load(&data).expect("users");
+        let token = users
+            .add("reviewer", domain::Role::Observer)
+            .expect("reviewer");
+        users.save(&data).expect("save");
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let relay = rt
+            .block_on(relay::Server::start(relay::Config {
+                listen: "127.0.0.1:0".parse().expect("addr"),
+                data: data.clone(),
+                ..relay::Config::default()
+            }))
+            .expect("relay");
+        let cfg = client::ClientConfig {
+            addr: relay.local_addr,
+            trust: client::Trust::Pinned(relay.fingerprint.clone()),
+            user: "reviewer".into(),
+            token,
+            device: "laptop".into(),
+            client: "review".into(),
+        };
+        let count = AtomicU64::new(0);
+        let log = ReviewLog::fetch(&cfg, "live", false, &count).expect("fetched");
+        assert_eq!(log.verification, Verification::Verified);
+        assert_eq!(log.len() as usize + 1, live.len());
+        assert_eq!(count.load(Ordering::Relaxed), log.len());
+        for seq in (0..=log.len()).chain((0..=log.len()).rev()) {
+            assert_eq!(
+                postcard::to_stdvec(&log.state_at(seq)).expect("encode"),
+                live[seq as usize],
+                "seq {seq}"
+            );
+        }
+        // An unknown realm is an error, not an empty log.
+        assert!(ReviewLog::fetch(&cfg, "drill-nothing", false, &count).is_err());
+        rt.block_on(relay.shutdown());
+        let _ = std::fs::remove_dir_all(&data);
+    }
 }

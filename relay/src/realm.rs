@@ -80,9 +80,20 @@ pub enum RealmRequest {
         /// Where the status goes.
         reply: oneshot::Sender<protocol::DrillStatus>,
     },
+    /// A page of the log for review, from `from`; the page that reaches
+    /// the end carries the head, signed now.
+    ReadLog {
+        /// First seq wanted.
+        from: Seq,
+        /// Where the page goes.
+        reply: oneshot::Sender<Result<LogPage, String>>,
+    },
     /// Write what is pending and stop.
     Shutdown,
 }
+
+/// A page of the log: records and, at the end, the signed head.
+pub type LogPage = (Vec<protocol::LogRecord>, Option<protocol::SignedHead>);
 
 /// Settings a realm needs.
 #[derive(Debug, Clone)]
@@ -343,6 +354,11 @@ impl Worker {
                     }
                     RealmRequest::Unsubscribe { session } => {
                         self.subs.retain(|s| s.session != session)
+                    }
+                    RealmRequest::ReadLog { from, reply } => {
+                        // What was decided before the request is in the page.
+                        self.commit(&mut pending);
+                        let _ = reply.send(self.log_page(from));
                     }
                     RealmRequest::Drill {
                         actor,
@@ -606,6 +622,47 @@ impl Worker {
             }));
         }
         cmds
+    }
+
+    /// Up to a page of records from `from`; if the page reaches the end,
+    /// the head signed now (a checkpoint like the periodic ones).
+    fn log_page(&mut self, from: Seq) -> Result<LogPage, String> {
+        let mut records = Vec::new();
+        let mut bytes = 0;
+        let mut more = false;
+        for rec in self
+            .ledger
+            .read_from(from.max(1))
+            .map_err(|e| e.to_string())?
+        {
+            let rec = rec.map_err(|e| e.to_string())?;
+            if records.len() >= protocol::LOG_PAGE_RECORDS || bytes >= protocol::LOG_PAGE_BYTES {
+                more = true;
+                break;
+            }
+            bytes += rec.payload.len();
+            records.push(protocol::LogRecord {
+                seq: rec.seq,
+                time: rec.time,
+                payload: rec.payload,
+            });
+        }
+        let head = if more || self.failed {
+            None
+        } else {
+            let h = self
+                .ledger
+                .signed_head(wall_clock())
+                .map_err(|e| e.to_string())?;
+            Some(protocol::SignedHead {
+                seq: h.seq,
+                time: h.time,
+                hash: h.hash,
+                public_key: h.public_key,
+                signature: h.signature.to_vec(),
+            })
+        };
+        Ok((records, head))
     }
 
     fn sighting(&mut self, obs: &FieldObservation) -> Option<Command> {

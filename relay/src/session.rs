@@ -181,6 +181,31 @@ pub async fn run(conn: quinn::Connection, shared: Arc<Shared>, session: u64) {
                     let reply = close_drill(&shared, &actor, &realm);
                     let _ = control_tx.send(realms_or_error(&shared, &actor, reply));
                 }
+                ClientMessage::ReadLog { realm, from } => {
+                    let (tx, rx) = oneshot::channel();
+                    let sent = with_realm(&shared, &realm, |r| {
+                        r.send(RealmRequest::ReadLog { from, reply: tx })
+                    });
+                    let control = control_tx.clone();
+                    tokio::spawn(async move {
+                        let msg = match (sent, rx.await) {
+                            (true, Ok(Ok((records, head)))) => ServerMessage::LogPage {
+                                realm,
+                                records,
+                                head,
+                            },
+                            (true, Ok(Err(e))) => ServerMessage::Error {
+                                code: ErrorCode::Internal,
+                                message: format!("cannot read the log of {}: {e}", realm.0),
+                            },
+                            _ => ServerMessage::Error {
+                                code: ErrorCode::UnknownRealm,
+                                message: format!("no realm {}", realm.0),
+                            },
+                        };
+                        let _ = control.send(msg);
+                    });
+                }
                 ClientMessage::Ping { nonce } => {
                     let _ = control_tx.send(ServerMessage::Pong { nonce });
                 }

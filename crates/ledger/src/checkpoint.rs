@@ -90,6 +90,47 @@ impl Checkpoint {
     }
 }
 
+/// A chain head attested by the relay's key, as handed to a reader who
+/// fetched the records over the network: recompute the chain from the
+/// records, compare the hash at `seq`, and check the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHead {
+    /// Last record covered.
+    pub seq: u64,
+    /// When it was signed, ms since the Unix epoch.
+    pub time: i64,
+    /// Chain hash of record `seq`.
+    pub hash: [u8; 32],
+    /// Public half of the signing key.
+    pub public_key: [u8; 32],
+    /// Ed25519 signature over [`SIGNING_CONTEXT`] || seq || time || hash.
+    pub signature: [u8; 64],
+}
+
+impl SignedHead {
+    /// Whether the relay key `public_key` signed this head.
+    pub fn signature_holds(&self) -> bool {
+        let Ok(key) = VerifyingKey::from_bytes(&self.public_key) else {
+            return false;
+        };
+        let sig = Signature::from_bytes(&self.signature);
+        key.verify_strict(&message(self.seq, self.time, &self.hash), &sig)
+            .is_ok()
+    }
+}
+
+impl From<&Checkpoint> for SignedHead {
+    fn from(c: &Checkpoint) -> Self {
+        SignedHead {
+            seq: c.seq,
+            time: c.time,
+            hash: c.hash,
+            public_key: c.public_key,
+            signature: c.signature,
+        }
+    }
+}
+
 /// The signed message.
 fn message(seq: u64, time: i64, hash: &[u8; 32]) -> Vec<u8> {
     let mut m = Vec::with_capacity(SIGNING_CONTEXT.len() + 48);

@@ -277,6 +277,12 @@ impl Ledger {
 
     /// Writes a signed checkpoint of the current head now.
     pub fn checkpoint(&mut self, time: i64) -> Result<(), LedgerError> {
+        self.signed_head(time).map(|_| ())
+    }
+
+    /// Signs the current head now (a checkpoint, written like any other) and
+    /// returns it, for a reader that fetches the records over the network.
+    pub fn signed_head(&mut self, time: i64) -> Result<crate::SignedHead, LedgerError> {
         self.ensure_writable()?;
         let cp = Checkpoint::sign(&self.key, self.last_seq, time, self.head);
         let written = self
@@ -289,7 +295,7 @@ impl Ledger {
             return Err(LedgerError::io(&self.dir.join(files::CHECKPOINTS_FILE), e));
         }
         self.last_checkpoint_seq = self.last_seq;
-        Ok(())
+        Ok(crate::SignedHead::from(&cp))
     }
 
     /// Durably stores a state snapshot taken at `seq` (temp file, fsync,

@@ -79,7 +79,7 @@ mod scan;
 mod snapshot;
 mod verify;
 
-pub use checkpoint::SIGNING_CONTEXT;
+pub use checkpoint::{SIGNING_CONTEXT, SignedHead};
 pub use error::{LedgerError, Reason, VerifyError};
 pub use ledger::Ledger;
 pub use ledger_reader::LedgerReader;

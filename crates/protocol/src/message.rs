@@ -81,6 +81,15 @@ pub enum ClientMessage {
         /// What to do.
         action: DrillAction,
     },
+    /// Read a realm's log for review: records from `from` on, a page at a
+    /// time; the page that reaches the end carries the head, signed now.
+    /// Read-only, for any signed-in user (the same who may subscribe).
+    ReadLog {
+        /// Realm.
+        realm: RealmId,
+        /// First seq wanted (1 = the start).
+        from: Seq,
+    },
 }
 
 /// What a drill director asks of a drill realm's scenario and clock.
@@ -242,6 +251,16 @@ pub enum ServerMessage {
         /// Status.
         status: DrillStatus,
     },
+    /// A page of a realm's log (answer to `ReadLog`).
+    LogPage {
+        /// Realm.
+        realm: RealmId,
+        /// Records in order, as the ledger holds them.
+        records: Vec<LogRecord>,
+        /// On the last page: the chain head, signed by the relay's ledger
+        /// key when the page was read.
+        head: Option<SignedHead>,
+    },
 }
 
 /// Answer to a good hello.
@@ -307,3 +326,36 @@ pub enum ErrorCode {
     /// The client may not do this (e.g. subscribe before hello).
     Forbidden,
 }
+
+/// One record of a realm's log: seq, the relay's time and the encoded
+/// decision, exactly as chained and signed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogRecord {
+    /// Seq.
+    pub seq: Seq,
+    /// Relay time of the decision, ms since the Unix epoch.
+    pub time: i64,
+    /// The postcard-encoded decision.
+    pub payload: Vec<u8>,
+}
+
+/// A chain head attested by the relay's ledger key (see the ledger crate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedHead {
+    /// Last record covered.
+    pub seq: Seq,
+    /// When it was signed.
+    pub time: i64,
+    /// Chain hash of record `seq`.
+    pub hash: [u8; 32],
+    /// The ledger key's public half.
+    pub public_key: [u8; 32],
+    /// Ed25519 signature (64 bytes).
+    pub signature: Vec<u8>,
+}
+
+/// Records per log page, and bytes of payload at most: a page stays far
+/// below the frame limit.
+pub const LOG_PAGE_RECORDS: usize = 2000;
+/// See [`LOG_PAGE_RECORDS`].
+pub const LOG_PAGE_BYTES: usize = 4 << 20;
