@@ -83,6 +83,10 @@ fn every_client_message() -> Vec<ClientMessage> {
             realm: RealmId("drill-20261123-a".into()),
         },
         ClientMessage::Ping { nonce: u64::MAX },
+        ClientMessage::ReadLog {
+            realm: RealmId::live(),
+            from: 2001,
+        },
         ClientMessage::DrillControl {
             realm: RealmId("drill-20261123-a".into()),
             action: DrillAction::Load {
@@ -162,6 +166,21 @@ fn every_server_message() -> Vec<ServerMessage> {
             },
         },
         ServerMessage::Pong { nonce: 3 },
+        ServerMessage::LogPage {
+            realm: RealmId::live(),
+            records: vec![LogRecord {
+                seq: 1,
+                time: 1_795_451_400_000,
+                payload: vec![0, 1, 2, 255],
+            }],
+            head: Some(SignedHead {
+                seq: 1,
+                time: 1_795_451_400_001,
+                hash: [7; 32],
+                public_key: [9; 32],
+                signature: vec![3; 64],
+            }),
+        },
         ServerMessage::Error {
             code: ErrorCode::Unauthenticated,
             message: "bad token".into(),
