@@ -3,7 +3,7 @@
 //! The relay runs the scenario; this panel only asks and shows.
 
 use crate::i18n::Term;
-use crate::i18n::t;
+use crate::i18n::{t, tf};
 use crate::net::Outbox;
 use crate::picture::Picture;
 use crate::theme;
@@ -64,12 +64,12 @@ pub fn t_plus(ms: i64) -> String {
 
 fn clock_zh(c: DrillClockState) -> &'static str {
     match c {
-        DrillClockState::NoScenario => "未载入想定",
-        DrillClockState::Ready => "就绪",
-        DrillClockState::Running => "进行中",
-        DrillClockState::Paused => "暂停",
-        DrillClockState::Halted => "已中止",
-        DrillClockState::Ended => "已结束",
+        DrillClockState::NoScenario => t("drill.no_scenario"),
+        DrillClockState::Ready => t("drill.ready"),
+        DrillClockState::Running => t("drill.running"),
+        DrillClockState::Paused => t("drill.paused"),
+        DrillClockState::Halted => t("drill.halted"),
+        DrillClockState::Ended => t("drill.ended"),
     }
 }
 
@@ -153,18 +153,20 @@ pub fn window(ctx: &egui::Context, desk: &mut DrillDesk, outbox: &mut Outbox, pi
                     }
                 });
                 if let Some(e) = &s.error {
-                    ui.label(RichText::new(format!("中继拒绝：{e}")).color(theme::ALARM));
+                    ui.label(
+                        RichText::new(tf("drill.refused", &[&e.to_string()])).color(theme::ALARM),
+                    );
                 }
                 controls(ui, desk, outbox, s.clock);
             }
             let Some(sc) = &desk.scenario else {
-                ui.label(RichText::new("载入想定后显示情景注入与目标").color(theme::MUTED));
+                ui.label(RichText::new(t("drill.load_first")).color(theme::MUTED));
                 return;
             };
             let now_ms = desk.status.as_ref().map_or(0, |s| s.scenario_ms);
             let eval = evaluate(sc, &picture.log);
             ui.separator();
-            ui.label(RichText::new("情景注入 Injects").strong());
+            ui.label(RichText::new(t("drill.injects")).strong());
             egui::ScrollArea::vertical()
                 .id_salt("injects")
                 .max_height(200.0)
@@ -172,12 +174,12 @@ pub fn window(ctx: &egui::Context, desk: &mut DrillDesk, outbox: &mut Outbox, pi
                     for i in &sc.injects {
                         let delivered = eval.injects_delivered.iter().any(|(id, _)| *id == i.id);
                         let (mark, colour) = if delivered {
-                            ("已发", theme::OK)
+                            (t("drill.sent"), theme::OK)
                         } else if i.at >= now_ms {
-                            ("待发", Color32::from_rgb(0xff, 0xd5, 0x4f))
+                            (t("drill.pending"), Color32::from_rgb(0xff, 0xd5, 0x4f))
                         } else {
                             // Its time passed without it: a condition held it back.
-                            ("未触发", theme::MUTED)
+                            (t("drill.not_triggered"), theme::MUTED)
                         };
                         ui.horizontal(|ui| {
                             ui.label(RichText::new(t_plus(i.at)).monospace());
@@ -188,9 +190,9 @@ pub fn window(ctx: &egui::Context, desk: &mut DrillDesk, outbox: &mut Outbox, pi
                     }
                 });
             ui.separator();
-            ui.label(RichText::new("目标达成（按当前记录）").strong());
+            ui.label(RichText::new(t("drill.objectives")).strong());
             for o in &eval.objectives {
-                let rating = o.rating.map_or("尚无结果", |r| r.term());
+                let rating = o.rating.map_or(t("drill.no_result"), |r| r.term());
                 ui.label(format!(
                     "{} · {}{}",
                     o.title,
@@ -211,7 +213,7 @@ pub fn window(ctx: &egui::Context, desk: &mut DrillDesk, outbox: &mut Outbox, pi
 
 fn controls(ui: &mut egui::Ui, desk: &mut DrillDesk, outbox: &mut Outbox, clock: DrillClockState) {
     ui.horizontal(|ui| {
-        ui.add(egui::Slider::new(&mut desk.speed, 1..=100).text("倍速"));
+        ui.add(egui::Slider::new(&mut desk.speed, 1..=100).text(t("timeline.speed")));
         let (label, action) = match clock {
             DrillClockState::Ready => (
                 t("drill.start"),

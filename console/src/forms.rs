@@ -42,26 +42,25 @@ fn count(field: &'static str, text: &str) -> Result<u32, FormError> {
         return Ok(0);
     }
     match t.parse::<i64>() {
-        Ok(n) if n < 0 => err(field, "不能为负数"),
-        Ok(n) => u32::try_from(n).or_else(|_| err(field, "数值过大")),
-        Err(_) => err(field, "请填写整数"),
+        Ok(n) if n < 0 => err(field, crate::i18n::t("form.negative")),
+        Ok(n) => u32::try_from(n).or_else(|_| err(field, crate::i18n::t("form.too_large"))),
+        Err(_) => err(field, crate::i18n::t("form.integer")),
     }
 }
 
 fn time(field: &'static str, text: &str) -> Result<Timestamp, FormError> {
-    Timestamp::parse_cst(text)
-        .map_or_else(|| err(field, "格式应为 YYYY-MM-DD HH:MM（北京时间）"), Ok)
+    Timestamp::parse_cst(text).map_or_else(|| err(field, crate::i18n::t("form.time_format")), Ok)
 }
 
 /// Chinese name of an intake source.
 pub fn source_zh(s: IntakeSource) -> &'static str {
     match s {
-        IntakeSource::Phone => "电话",
-        IntakeSource::Radio => "对讲/电台",
-        IntakeSource::Hotline12350 => "12350热线",
-        IntakeSource::SensorAlarm => "传感器报警",
-        IntakeSource::HigherLevel => "上级转办",
-        IntakeSource::LowerLevel => "下级上报",
+        IntakeSource::Phone => crate::i18n::t("source.phone"),
+        IntakeSource::Radio => crate::i18n::t("source.radio"),
+        IntakeSource::Hotline12350 => crate::i18n::t("source.hotline"),
+        IntakeSource::SensorAlarm => crate::i18n::t("source.sensor"),
+        IntakeSource::HigherLevel => crate::i18n::t("source.higher"),
+        IntakeSource::LowerLevel => crate::i18n::t("source.lower"),
     }
 }
 
@@ -161,19 +160,24 @@ impl IntakeForm {
 
     /// The position, if both coordinates parse and lie on Earth.
     pub fn position(&self) -> Result<GeoPoint, FormError> {
-        let lat: f64 = self
-            .lat
-            .trim()
-            .parse()
-            .or_else(|_| err("纬度", "请填写数字，或在地图上点选位置"))?;
-        let lon: f64 = self
-            .lon
-            .trim()
-            .parse()
-            .or_else(|_| err("经度", "请填写数字，或在地图上点选位置"))?;
+        let lat: f64 = self.lat.trim().parse().or_else(|_| {
+            err(
+                crate::i18n::t("field.lat"),
+                crate::i18n::t("form.number_or_map"),
+            )
+        })?;
+        let lon: f64 = self.lon.trim().parse().or_else(|_| {
+            err(
+                crate::i18n::t("field.lon"),
+                crate::i18n::t("form.number_or_map"),
+            )
+        })?;
         let p = GeoPoint::new(lat, lon);
         if !p.is_valid() {
-            return err("纬度", "不是有效的 WGS-84 坐标");
+            return err(
+                crate::i18n::t("field.lat"),
+                crate::i18n::t("form.bad_wgs84"),
+            );
         }
         Ok(p)
     }
@@ -181,9 +185,9 @@ impl IntakeForm {
     /// Casualty figures.
     pub fn casualties(&self) -> Result<Casualties, FormError> {
         Ok(Casualties {
-            deaths: count("死亡", &self.deaths)?,
-            serious_injuries: count("重伤", &self.serious)?,
-            missing: count("失踪", &self.missing)?,
+            deaths: count(crate::i18n::t("field.deaths"), &self.deaths)?,
+            serious_injuries: count(crate::i18n::t("field.serious"), &self.serious)?,
+            missing: count(crate::i18n::t("field.missing"), &self.missing)?,
         })
     }
 
@@ -195,8 +199,14 @@ impl IntakeForm {
         }
         match t.parse::<f64>() {
             Ok(w) if (0.0..1e12).contains(&w) => Ok((w * 10_000.0).round() as u64),
-            Ok(_) => err("直接经济损失", "不能为负数"),
-            Err(_) => err("直接经济损失", "请填写数字（万元）"),
+            Ok(_) => err(
+                crate::i18n::t("field.loss"),
+                crate::i18n::t("form.negative"),
+            ),
+            Err(_) => err(
+                crate::i18n::t("field.loss"),
+                crate::i18n::t("form.number_wan"),
+            ),
         }
     }
 
@@ -226,33 +236,57 @@ impl IntakeForm {
         now: Timestamp,
     ) -> Result<Vec<Command>, FormError> {
         if self.title.trim().is_empty() {
-            return err("事件名称", "不能为空");
+            return err(
+                crate::i18n::t("field.title"),
+                crate::i18n::t("form.required"),
+            );
         }
         let Some(sector) = self.sector else {
-            return err("事件类别", "请选择");
+            return err(
+                crate::i18n::t("field.sector"),
+                crate::i18n::t("form.choose"),
+            );
         };
         let position = self.position()?;
         let Some(jurisdiction) = self.resolved_jurisdiction(state) else {
-            return err("属地", "位置不在任何辖区内，请核实坐标或选择属地");
+            return err(
+                crate::i18n::t("field.jurisdiction"),
+                crate::i18n::t("form.outside_all"),
+            );
         };
         if let Some(j) = state.rules.jurisdictions.get(&jurisdiction)
             && !j.contains(position)
         {
-            return err("属地", format!("位置不在{}辖区内", j.name));
+            return err(
+                crate::i18n::t("field.jurisdiction"),
+                crate::i18n::tf("form.outside", &[&j.name.to_string()]),
+            );
         }
         if self.address.trim().is_empty() {
-            return err("地址", "请记录报告人所述地址");
+            return err(
+                crate::i18n::t("field.address_short"),
+                crate::i18n::t("form.address_needed"),
+            );
         }
-        let reported_at = time("接报时间", &self.received)?;
-        let occurred_at = time("发生时间", &self.occurred)?;
+        let reported_at = time(crate::i18n::t("field.received"), &self.received)?;
+        let occurred_at = time(crate::i18n::t("field.occurred"), &self.occurred)?;
         if reported_at > now {
-            return err("接报时间", "晚于当前时间");
+            return err(
+                crate::i18n::t("field.received"),
+                crate::i18n::t("form.after_now"),
+            );
         }
         if occurred_at > reported_at {
-            return err("发生时间", "晚于接报时间");
+            return err(
+                crate::i18n::t("field.occurred"),
+                crate::i18n::t("form.after_received"),
+            );
         }
         if self.caller.trim().is_empty() {
-            return err("报告人", "不能为空（匿名请填“匿名”）");
+            return err(
+                crate::i18n::t("field.caller"),
+                crate::i18n::t("form.caller_needed"),
+            );
         }
         let casualties = self.casualties()?;
         let direct_loss_yuan = self.loss_yuan()?;
@@ -381,13 +415,13 @@ impl ReportForm {
     /// Checks the form and builds the command.
     pub fn build(&self, incident: IncidentId) -> Result<Command, FormError> {
         if self.recipient.trim().is_empty() {
-            return err("报送对象", "请填写接收单位");
+            return err("报送对象", crate::i18n::t("form.recipient_needed"));
         }
         if self.scene.trim().is_empty() {
-            return err("时间、地点、现场情况", "不能为空");
+            return err("时间、地点、现场情况", crate::i18n::t("form.required"));
         }
         if self.measures.trim().is_empty() && self.kind != ReportKind::First {
-            return err("已采取措施", "续报、终报须写明已采取的措施");
+            return err("已采取措施", crate::i18n::t("form.measures_needed"));
         }
         Ok(Command::FileReport {
             incident,
@@ -462,11 +496,17 @@ impl CallForm {
     /// Checks the form and builds the command.
     pub fn build(&self, id: domain::CallId, state: &State) -> Result<Command, FormError> {
         if self.message.trim().is_empty() {
-            return err("内容", "不能为空");
+            return err(
+                crate::i18n::t("field.content"),
+                crate::i18n::t("form.required"),
+            );
         }
         let (addressed_as, teams) = self.resolve(state);
         if teams.is_empty() {
-            return err("对象", "没有符合条件的在勤队伍");
+            return err(
+                crate::i18n::t("field.addressees"),
+                crate::i18n::t("form.no_teams"),
+            );
         }
         Ok(Command::StartCall {
             call: id,
@@ -490,13 +530,16 @@ impl SupplyForm {
     pub fn quantities(&self) -> Result<std::collections::BTreeMap<domain::ItemId, u64>, FormError> {
         let mut out = std::collections::BTreeMap::new();
         for (item, q) in &self.lines {
-            let n = count("数量", q)?;
+            let n = count(crate::i18n::t("field.quantity"), q)?;
             if n > 0 {
                 *out.entry(item.clone()).or_insert(0) += u64::from(n);
             }
         }
         if out.is_empty() {
-            return err("数量", "至少填写一项物资的数量");
+            return err(
+                crate::i18n::t("field.quantity"),
+                crate::i18n::t("form.quantity_needed"),
+            );
         }
         Ok(out)
     }

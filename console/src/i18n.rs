@@ -140,6 +140,33 @@ pub fn report_kind(k: domain::ReportKind) -> String {
     }
 }
 
+/// Why a team was recommended, in the current language.
+pub fn reason(r: &domain::Reason) -> String {
+    use domain::Reason;
+    use domain::time::human_duration;
+    if lang() == Lang::Zh {
+        return r.zh();
+    }
+    let caps = |c: &[domain::Capability]| c.iter().map(|c| c.term()).collect::<Vec<_>>().join(", ");
+    match r {
+        Reason::Brings(c) => format!("brings {}", caps(c)),
+        Reason::Lacks(c) => format!("lacks {}", caps(c)),
+        Reason::Travel { distance_m, eta } => format!(
+            "{:.1} km, about {}",
+            *distance_m as f64 / 1000.0,
+            human_duration(*eta)
+        ),
+        Reason::StaleFix { age } => {
+            format!(
+                "fix is stale ({} old), position uncertain",
+                human_duration(*age)
+            )
+        }
+        Reason::NoFix => "no fix, assumed at base".into(),
+        Reason::RecentOrders(n) => format!("{n} recent tasks"),
+    }
+}
+
 /// Domain values shown in the interface's language.
 pub trait Term {
     /// The value's name in the current language.

@@ -468,9 +468,9 @@ fn teams(
                 .get(&c.team)
                 .map_or(c.team.as_str(), |t| t.name.as_str());
             ui.label(RichText::new(format!("{}. {}", c.rank, name)).strong());
-            let reasons: Vec<String> = c.reasons.iter().map(|r| r.zh()).collect();
+            let reasons: Vec<String> = c.reasons.iter().map(crate::i18n::reason).collect();
             ui.label(
-                RichText::new(reasons.join("；"))
+                RichText::new(reasons.join(t("common.list_sep")))
                     .color(theme::MUTED)
                     .small(),
             );

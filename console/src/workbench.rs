@@ -282,17 +282,20 @@ fn sign_in(ui: &mut egui::Ui, outbox: &mut Outbox) {
         }
     }
     if !outbox.pending.is_empty() {
-        ui.label(RichText::new(format!("发送中 {}", outbox.pending.len())).color(theme::MUTED));
+        ui.label(
+            RichText::new(tf("wb.sending", &[&outbox.pending.len().to_string()]))
+                .color(theme::MUTED),
+        );
     }
 }
 
 /// Sends `cmd` if the role allows it; otherwise says why not.
 fn send(outbox: &mut Outbox, label: String, cmd: Command) -> Result<(), FormError> {
     if !outbox.may(&cmd) {
-        let role = outbox.me().map_or("未登录", |(_, r)| r.term());
+        let role = outbox.me().map_or(t("wb.signed_out"), |(_, r)| r.term());
         return Err(FormError {
-            field: "权限",
-            message: format!("{role}无权执行：{label}"),
+            field: t("field.permission"),
+            message: tf("wb.forbidden", &[role, &label.to_string()]),
         });
     }
     outbox.send(label, cmd);
@@ -371,12 +374,7 @@ pub fn intake_window(
                 .num_columns(2)
                 .spacing([10.0, 6.0])
                 .show(ui, |ui| {
-                    field_row(
-                        ui,
-                        "事件名称",
-                        &mut form.title,
-                        "如：德惠市某化工厂液氨泄漏",
-                    );
+                    field_row(ui, t("field.title"), &mut form.title, t("wb.title_hint"));
                     ui.label(t("intake.source"));
                     egui::ComboBox::from_id_salt("source")
                         .selected_text(forms::source_zh(form.source))
@@ -420,7 +418,7 @@ pub fn intake_window(
                     egui::ComboBox::from_id_salt("jurisdiction")
                         .selected_text(match (&form.jurisdiction, &auto) {
                             (Some(j), _) => j.to_string(),
-                            (None, Some(j)) => format!("{j}（按位置）"),
+                            (None, Some(j)) => tf("wb.by_position", &[&j.to_string()]),
                             (None, None) => t("intake.auto_jurisdiction").into(),
                         })
                         .show_ui(ui, |ui| {
@@ -435,18 +433,33 @@ pub fn intake_window(
                             }
                         });
                     ui.end_row();
-                    field_row(ui, "地址（原话）", &mut form.address, "报告人所述地址");
-                    field_row(ui, "涉事单位", &mut form.enterprise, "无则留空");
-                    field_row(ui, "接报时间", &mut form.received, "YYYY-MM-DD HH:MM");
-                    field_row(ui, "发生时间", &mut form.occurred, "YYYY-MM-DD HH:MM");
-                    field_row(ui, "报告人", &mut form.caller, "姓名/单位");
-                    field_row(ui, "回拨电话", &mut form.callback, "");
+                    field_row(ui, t("wb.address"), &mut form.address, t("wb.address_hint"));
+                    field_row(
+                        ui,
+                        t("wb.enterprise"),
+                        &mut form.enterprise,
+                        t("wb.enterprise_hint"),
+                    );
+                    field_row(
+                        ui,
+                        t("field.received"),
+                        &mut form.received,
+                        "YYYY-MM-DD HH:MM",
+                    );
+                    field_row(
+                        ui,
+                        t("field.occurred"),
+                        &mut form.occurred,
+                        "YYYY-MM-DD HH:MM",
+                    );
+                    field_row(ui, t("field.caller"), &mut form.caller, t("wb.caller_hint"));
+                    field_row(ui, t("wb.callback"), &mut form.callback, "");
                     ui.label(t("intake.casualties"));
                     ui.horizontal(|ui| {
                         for (label, v) in [
-                            ("死亡", &mut form.deaths),
-                            ("重伤", &mut form.serious),
-                            ("失踪", &mut form.missing),
+                            (t("field.deaths"), &mut form.deaths),
+                            (t("field.serious"), &mut form.serious),
+                            (t("field.missing"), &mut form.missing),
                         ] {
                             let l = ui.label(label);
                             ui.add(egui::TextEdit::singleline(v).desired_width(40.0))
@@ -454,7 +467,7 @@ pub fn intake_window(
                         }
                     });
                     ui.end_row();
-                    field_row(ui, "直接经济损失（万元）", &mut form.loss_wan, "估算");
+                    field_row(ui, t("wb.loss"), &mut form.loss_wan, t("wb.estimate"));
                     ui.label(t("intake.grade"));
                     match form.live_grade(state) {
                         Ok(g) => ui.label(
@@ -491,7 +504,7 @@ pub fn intake_window(
         let id = IncidentId::new(wb.id("INC", now));
         match form.build(id.clone(), state, now).and_then(|cmds| {
             cmds.into_iter()
-                .try_for_each(|c| send(outbox, format!("接报登记 {}", form.title.trim()), c))
+                .try_for_each(|c| send(outbox, tf("wb.intake_label", &[form.title.trim()]), c))
         }) {
             Ok(()) => {
                 wb.intake_error = None;
@@ -564,14 +577,16 @@ pub fn incident_window(
                         .color(Color32::BLACK)
                         .strong(),
                 );
-                ui.label(format!(
-                    "{} · {} · 接报 {}",
-                    inc.sector.term(),
-                    inc.jurisdiction,
-                    inc.reported_at.cst_hm()
+                ui.label(tf(
+                    "wb.incident_line",
+                    &[
+                        inc.sector.term(),
+                        &inc.jurisdiction.to_string(),
+                        &inc.reported_at.cst_hm().to_string(),
+                    ],
                 ));
                 if inc.status == IncidentStatus::Closed {
-                    ui.label(RichText::new("已结案").color(theme::MUTED));
+                    ui.label(RichText::new(t("wb.closed")).color(theme::MUTED));
                 }
             });
             ui.horizontal(|ui| {
@@ -613,7 +628,7 @@ pub fn dispatch_tab(
 ) {
     let candidates = recommend(state, id, now);
     if candidates.is_empty() {
-        ui.label(RichText::new("没有可派遣的待命队伍").color(theme::ALARM));
+        ui.label(RichText::new(t("wb.no_available")).color(theme::ALARM));
         return;
     }
     egui::Grid::new("candidates")
@@ -642,12 +657,12 @@ pub fn dispatch_tab(
                     c.distance_m as f64 / 1000.0
                 ));
                 ui.label(match c.fix_age {
-                    Some(a) => format!("{}前", human_duration(a)),
-                    None => "无定位".into(),
+                    Some(a) => tf("wb.ago", &[&human_duration(a).to_string()]),
+                    None => t("wb.no_fix").into(),
                 });
-                let reasons: Vec<String> = c.reasons.iter().map(|r| r.zh()).collect();
+                let reasons: Vec<String> = c.reasons.iter().map(crate::i18n::reason).collect();
                 ui.label(
-                    RichText::new(reasons.join("；"))
+                    RichText::new(reasons.join(t("common.list_sep")))
                         .small()
                         .color(theme::MUTED),
                 );
@@ -673,7 +688,7 @@ pub fn dispatch_tab(
         if wb.note.trim().is_empty() {
             wb.error = Some(FormError {
                 field: t("dispatch.note"),
-                message: "不能为空".into(),
+                message: t("form.required").into(),
             });
             return;
         }
@@ -686,7 +701,11 @@ pub fn dispatch_tab(
                 // The log keeps what the officer saw next to the choice.
                 recommendation_shown: candidates.clone(),
             };
-            if let Err(e) = send(outbox, format!("派遣 {}", team_name(state, &team)), cmd) {
+            if let Err(e) = send(
+                outbox,
+                tf("wb.dispatch_label", &[&team_name(state, &team).to_string()]),
+                cmd,
+            ) {
                 wb.error = Some(e);
                 return;
             }
@@ -707,10 +726,10 @@ fn orders_tab(
         return;
     };
     if inc.orders.is_empty() {
-        ui.label(RichText::new("尚未下达指令").color(theme::MUTED));
+        ui.label(RichText::new(t("wb.no_orders")).color(theme::MUTED));
     }
     ui.label(
-        RichText::new("现场未接入电台的队伍，可由值班员根据电话代为登记（日志记录为值班员操作）")
+        RichText::new(t("wb.proxy_hint"))
             .small()
             .color(theme::MUTED),
     );
@@ -728,19 +747,25 @@ fn orders_tab(
             ui.label(RichText::new(team_name(state, &o.team)).strong());
             ui.label(RichText::new(o.status.term()).color(colour).strong());
             ui.label(
-                RichText::new(format!("下达 {} · {}", o.issued_at.cst_hm(), o.issued_by))
-                    .color(theme::MUTED),
+                RichText::new(tf(
+                    "wb.issued_line",
+                    &[&o.issued_at.cst_hm().to_string(), &o.issued_by.to_string()],
+                ))
+                .color(theme::MUTED),
             );
         });
         if let Some(sr) = state.teams.get(&o.team).and_then(|t| t.support.as_ref()) {
             ui.label(
-                RichText::new(format!("需要支援（{}）：{}", sr.at.cst_hm(), sr.what))
-                    .color(theme::ALARM)
-                    .strong(),
+                RichText::new(tf(
+                    "wb.needs_support",
+                    &[&sr.at.cst_hm().to_string(), &sr.what.to_string()],
+                ))
+                .color(theme::ALARM)
+                .strong(),
             );
         }
         if let Some(last) = o.history.last().and_then(|h| h.reason.clone()) {
-            ui.label(RichText::new(format!("理由：{last}")).color(theme::MUTED));
+            ui.label(RichText::new(tf("wb.reason_line", &[&last.to_string()])).color(theme::MUTED));
         }
         let steps: Vec<(&str, OrderStep)> = match o.status {
             OrderStatus::Issued | OrderStatus::Delivered | OrderStatus::TimedOut => {
@@ -771,11 +796,14 @@ fn orders_tab(
                     };
                     if what.trim().is_empty() {
                         wb.error = Some(FormError {
-                            field: "支援需求",
-                            message: "不能为空".into(),
+                            field: t("field.support"),
+                            message: t("form.required").into(),
                         });
                     } else {
-                        let label = format!("{} 请求支援", team_name(state, &o.team));
+                        let label = tf(
+                            "wb.support_label",
+                            &[&team_name(state, &o.team).to_string()],
+                        );
                         wb.error = send(outbox, label, cmd).err();
                     }
                 }
@@ -808,8 +836,8 @@ fn orders_tab(
                 let mut act = |label: &str, step: OrderStep| {
                     if reason.is_empty() {
                         wb.error = Some(FormError {
-                            field: "理由",
-                            message: format!("{label}须填写理由"),
+                            field: t("field.reason"),
+                            message: tf("wb.reason_needed", &[label]),
                         });
                         return;
                     }
@@ -875,7 +903,7 @@ fn supplies_tab(
             wb.supply.lines.push((item.clone(), String::new()));
         }
     }
-    ui.label(RichText::new("申请物资（全市可用量）").strong());
+    ui.label(RichText::new(t("wb.request_items")).strong());
     egui::Grid::new("supply-lines")
         .num_columns(3)
         .striped(true)
@@ -884,7 +912,10 @@ fn supplies_tab(
                 let (name, unit, free) = catalogue.get(item).cloned().unwrap_or_default();
                 ui.label(name);
                 ui.add(egui::TextEdit::singleline(qty).desired_width(60.0));
-                ui.label(RichText::new(format!("{unit}（可用 {free}）")).color(theme::MUTED));
+                ui.label(
+                    RichText::new(tf("wb.available", &[&unit.to_string(), &free.to_string()]))
+                        .color(theme::MUTED),
+                );
                 ui.end_row();
             }
         });
@@ -894,7 +925,7 @@ fn supplies_tab(
         }
         Err(_) => {}
         Ok(lines) => {
-            ui.label(RichText::new("推荐储备库（先满足全部需求，再按距离）").strong());
+            ui.label(RichText::new(t("wb.depots_ranked")).strong());
             for p in propose_depots(&state.depots, inc.position, &lines) {
                 let Some(d) = state.depots.get(&p.depot) else {
                     continue;
@@ -902,7 +933,7 @@ fn supplies_tab(
                 ui.horizontal(|ui| {
                     ui.label(format!("{}（{:.1} km）", d.name, p.distance_m / 1000.0));
                     if p.short.is_empty() {
-                        ui.label(RichText::new("可满足").color(theme::OK));
+                        ui.label(RichText::new(t("wb.covers")).color(theme::OK));
                         if ui.button(t("supplies.reserve")).clicked() {
                             let cmd = Command::ReserveSupplies {
                                 reservation: domain::ReservationId::new(wb.id("RES", now)),
@@ -910,7 +941,9 @@ fn supplies_tab(
                                 depot: p.depot.clone(),
                                 lines: lines.clone(),
                             };
-                            wb.error = send(outbox, format!("预留物资 {}", d.name), cmd).err();
+                            wb.error =
+                                send(outbox, tf("wb.reserve_label", &[&d.name.to_string()]), cmd)
+                                    .err();
                             if wb.error.is_none() {
                                 wb.supply = SupplyForm::default();
                             }
@@ -921,7 +954,10 @@ fn supplies_tab(
                             .iter()
                             .map(|s| {
                                 let name = catalogue.get(&s.item).map_or(s.item.as_str(), |c| &c.0);
-                                format!("{name} 缺 {}", s.requested - s.available)
+                                tf(
+                                    "wb.short",
+                                    &[name, &(s.requested - s.available).to_string()],
+                                )
                             })
                             .collect();
                         ui.label(RichText::new(short.join("，")).color(theme::DRILL));
@@ -931,7 +967,7 @@ fn supplies_tab(
         }
     }
     ui.separator();
-    ui.label(RichText::new("本事件物资").strong());
+    ui.label(RichText::new(t("wb.incident_supplies")).strong());
     for r in state.reservations.values().filter(|r| r.incident == *id) {
         let depot = state
             .depots
@@ -950,13 +986,13 @@ fn supplies_tab(
             ui.label(RichText::new(reservation_zh(r.status)).strong());
             let next: Option<(&str, Command)> = match r.status {
                 ReservationStatus::Reserved => Some((
-                    "出库",
+                    t("wb.dispatch_out"),
                     Command::DispatchSupplies {
                         reservation: r.id.clone(),
                     },
                 )),
                 ReservationStatus::Dispatched => Some((
-                    "送达",
+                    t("wb.delivered"),
                     Command::DeliverSupplies {
                         reservation: r.id.clone(),
                     },
@@ -973,7 +1009,7 @@ fn supplies_tab(
                 let typed = wb.returns.entry(r.id.clone()).or_default();
                 for (item, sent) in &r.lines {
                     let (name, unit, _) = catalogue.get(item).cloned().unwrap_or_default();
-                    let l = ui.label(format!("{name} 退回"));
+                    let l = ui.label(tf("wb.returned", &[&name.to_string()]));
                     ui.add(
                         egui::TextEdit::singleline(typed.entry(item.clone()).or_default())
                             .hint_text(format!("0–{sent}"))
@@ -995,8 +1031,8 @@ fn supplies_tab(
                                 }
                                 Err(_) => {
                                     bad = Some(FormError {
-                                        field: "退回数量",
-                                        message: "请填写非负整数".into(),
+                                        field: t("field.returned"),
+                                        message: t("form.non_negative").into(),
                                     })
                                 }
                             },
@@ -1006,7 +1042,7 @@ fn supplies_tab(
                         Some(e) => Some(e),
                         None => send(
                             outbox,
-                            format!("核销物资 {depot}"),
+                            tf("wb.settle_label", &[depot]),
                             Command::SettleSupplies {
                                 reservation: r.id.clone(),
                                 returned,
@@ -1022,7 +1058,7 @@ fn supplies_tab(
                     reservation: r.id.clone(),
                     reason: "值班员取消：不再需要".into(),
                 };
-                wb.error = send(outbox, format!("取消预留 {depot}"), cmd).err();
+                wb.error = send(outbox, tf("wb.cancel_label", &[depot]), cmd).err();
             }
         });
     }
@@ -1030,11 +1066,11 @@ fn supplies_tab(
 
 fn reservation_zh(s: ReservationStatus) -> &'static str {
     match s {
-        ReservationStatus::Reserved => "已预留",
-        ReservationStatus::Dispatched => "已出库",
-        ReservationStatus::Delivered => "已送达",
-        ReservationStatus::Settled => "已核销",
-        ReservationStatus::Cancelled => "已取消",
+        ReservationStatus::Reserved => t("res.reserved"),
+        ReservationStatus::Dispatched => t("res.dispatched"),
+        ReservationStatus::Delivered => t("res.delivered"),
+        ReservationStatus::Settled => t("res.settled"),
+        ReservationStatus::Cancelled => t("res.cancelled"),
     }
 }
 
@@ -1063,45 +1099,50 @@ fn reports_tab(
     };
     let rules = state.rules.reporting.for_jurisdiction(&inc.jurisdiction);
     let top = AdminLevel::top_for(inc.grade);
-    ui.label(
-        RichText::new(format!(
-            "逐级上报（{}须报至{}）",
-            inc.grade.term(),
-            top.term()
-        ))
-        .strong(),
-    );
+    ui.label(RichText::new(tf("wb.escalation", &[inc.grade.term(), top.term()])).strong());
     for o in reporting_obligations(inc, rules, now) {
         let channel = match o.channel {
-            Some(ReportChannel::Phone) => "·电话",
-            Some(ReportChannel::Written) => "·书面",
+            Some(ReportChannel::Phone) => t("report.via_phone"),
+            Some(ReportChannel::Written) => t("report.via_written"),
             None => "",
         };
         let (mark, text, colour) = match o.status {
             ObligationStatus::Done { filed_at, late_by } if late_by > 0 => (
                 "■",
-                format!(
-                    "{} 报送，迟报 {}",
-                    filed_at.cst_hm(),
-                    human_duration(late_by)
+                tf(
+                    "wb.filed_late",
+                    &[
+                        &filed_at.cst_hm().to_string(),
+                        &human_duration(late_by).to_string(),
+                    ],
                 ),
                 theme::DRILL,
             ),
-            ObligationStatus::Done { filed_at, .. } => {
-                ("■", format!("{} 已报送", filed_at.cst_hm()), theme::OK)
-            }
+            ObligationStatus::Done { filed_at, .. } => (
+                "■",
+                tf("wb.filed", &[&filed_at.cst_hm().to_string()]),
+                theme::OK,
+            ),
             ObligationStatus::Pending { remaining } => (
                 "□",
-                format!(
-                    "截止 {}，剩余 {}",
-                    o.due_at.cst_hm(),
-                    human_duration(remaining)
+                tf(
+                    "wb.due_left",
+                    &[
+                        &o.due_at.cst_hm().to_string(),
+                        &human_duration(remaining).to_string(),
+                    ],
                 ),
                 Color32::from_rgb(0xff, 0xd5, 0x4f),
             ),
             ObligationStatus::Overdue { by } => (
                 "□",
-                format!("截止 {}，已超时 {}", o.due_at.cst_hm(), human_duration(by)),
+                tf(
+                    "wb.due_over",
+                    &[
+                        &o.due_at.cst_hm().to_string(),
+                        &human_duration(by).to_string(),
+                    ],
+                ),
                 theme::ALARM,
             ),
         };
@@ -1118,7 +1159,7 @@ fn reports_tab(
         .into_iter()
         .map(|l| l.term())
         .collect();
-    ui.label(RichText::new(format!("须通报：{}", chain.join(" → "))).color(theme::MUTED));
+    ui.label(RichText::new(tf("wb.notify", &[&chain.join(" → ").to_string()])).color(theme::MUTED));
     ui.separator();
     for r in &inc.reports {
         ui.label(format!(
@@ -1240,15 +1281,15 @@ fn assess_tab(
             format!("{}", inc.direct_loss_yuan as f64 / 10_000.0),
         ];
     }
-    ui.label(RichText::new("伤亡与损失（总数，非增量）").strong());
+    ui.label(RichText::new(t("wb.casualties_totals")).strong());
     let mut probe = IntakeForm::new(Timestamp(0), None);
     ui.horizontal(|ui| {
         let [deaths, serious, missing, loss] = &mut wb.figures;
         for (label, v) in [
-            ("死亡", deaths),
-            ("重伤", serious),
-            ("失踪", missing),
-            ("损失(万元)", loss),
+            (t("field.deaths"), deaths),
+            (t("field.serious"), serious),
+            (t("field.missing"), missing),
+            (t("wb.loss_short"), loss),
         ] {
             ui.label(label);
             ui.add(egui::TextEdit::singleline(v).desired_width(48.0));
@@ -1267,7 +1308,7 @@ fn assess_tab(
                     .color(Color32::BLACK),
             );
             if g != inc.grade {
-                ui.label(RichText::new("等级将变化，报送时限随之调整").color(theme::ALARM));
+                ui.label(RichText::new(t("wb.grade_changes")).color(theme::ALARM));
             }
             if ui.button(t("assess.update")).clicked() {
                 let cmd = probe.casualties().and_then(|c: Casualties| {
@@ -1287,7 +1328,7 @@ fn assess_tab(
         }
     });
     ui.separator();
-    ui.label(RichText::new("预警").strong());
+    ui.label(RichText::new(t("wb.warning")).strong());
     ui.horizontal(|ui| {
         for c in forms::COLOURS {
             if ui
@@ -1302,7 +1343,7 @@ fn assess_tab(
                     incident: id.clone(),
                     colour: Some(c),
                 };
-                wb.error = send(outbox, format!("发布{}", c.term()), cmd).err();
+                wb.error = send(outbox, tf("wb.issue_warning", &[c.term()]), cmd).err();
             }
         }
         if inc.warning.is_some() && ui.button(t("warning.lift")).clicked() {
@@ -1314,16 +1355,19 @@ fn assess_tab(
         }
     });
     ui.separator();
-    ui.label(RichText::new("应急响应（带班领导决定）").strong());
+    ui.label(RichText::new(t("wb.response")).strong());
     if let (Some(l), Some(d)) = (inc.response_level, &inc.response_detail) {
-        ui.label(format!(
-            "现行：{} · {} · 措施：{}{}",
-            l.term(),
-            d.matters,
-            d.measures,
-            d.expected_hours
-                .map(|h| format!(" · 预计 {h} 小时"))
-                .unwrap_or_default()
+        ui.label(tf(
+            "wb.response_now",
+            &[
+                l.term(),
+                &d.matters.to_string(),
+                &d.measures.to_string(),
+                &d.expected_hours
+                    .map(|h| format!(" · 预计 {h} 小时"))
+                    .unwrap_or_default()
+                    .to_string(),
+            ],
         ));
     }
     let (level, detail, hours) = &mut wb.response;
@@ -1347,9 +1391,9 @@ fn assess_tab(
     });
     ui.horizontal(|ui| {
         let label = if inc.response_level.is_some() {
-            "调整响应"
+            t("wb.response_change")
         } else {
-            "启动响应"
+            t("wb.response_start")
         };
         if ui
             .add_enabled(level.is_some(), egui::Button::new(label))
@@ -1358,15 +1402,15 @@ fn assess_tab(
             let parsed = match hours.trim() {
                 "" => Ok(None),
                 h => h.parse::<u32>().map(Some).map_err(|_| FormError {
-                    field: "预计时长",
-                    message: "请填写整数小时".into(),
+                    field: t("field.duration"),
+                    message: t("form.hours").into(),
                 }),
             };
             let cmd = parsed.and_then(|h| {
                 if detail.matters.trim().is_empty() {
                     return Err(FormError {
                         field: t("response.matters"),
-                        message: "不能为空".into(),
+                        message: t("form.required").into(),
                     });
                 }
                 Ok(Command::SetResponseLevel {
@@ -1392,7 +1436,7 @@ fn assess_tab(
     });
     ui.separator();
     if inc.status != IncidentStatus::Closed {
-        ui.label(RichText::new("结案").strong());
+        ui.label(RichText::new(t("wb.close")).strong());
         ui.add(
             egui::TextEdit::multiline(&mut wb.closing)
                 .hint_text(t("assess.closing_hint"))
@@ -1402,15 +1446,15 @@ fn assess_tab(
         if ui.button(t("assess.close")).clicked() {
             if wb.closing.trim().is_empty() {
                 wb.error = Some(FormError {
-                    field: "结案摘要",
-                    message: "不能为空".into(),
+                    field: t("field.close_summary"),
+                    message: t("form.required").into(),
                 });
             } else {
                 let cmd = Command::CloseIncident {
                     incident: id.clone(),
                     summary: wb.closing.trim().to_owned(),
                 };
-                wb.error = send(outbox, "结案".into(), cmd).err();
+                wb.error = send(outbox, t("wb.close").into(), cmd).err();
             }
         }
     }
@@ -1480,7 +1524,9 @@ fn call_window(
                     });
             }
             let (_, teams) = form.resolve(state);
-            ui.label(RichText::new(format!("将发往 {} 支队伍", teams.len())).color(theme::MUTED));
+            ui.label(
+                RichText::new(tf("wb.will_reach", &[&teams.len().to_string()])).color(theme::MUTED),
+            );
             ui.add(
                 egui::TextEdit::multiline(&mut form.message)
                     .hint_text(t("calls.message_hint"))
@@ -1524,14 +1570,16 @@ fn call_result(
 ) {
     let open = c.closed_at.is_none();
     ui.label(
-        RichText::new(format!(
-            "{} {} · {} · 应答 {}/{}{}",
-            c.started_at.cst_hm(),
-            c.kind.term(),
-            c.addressed_as,
-            c.answers.len(),
-            c.teams.len(),
-            if open { "" } else { " · 已结束" }
+        RichText::new(tf(
+            "wb.call_line",
+            &[
+                &c.started_at.cst_hm().to_string(),
+                c.kind.term(),
+                &c.addressed_as.to_string(),
+                &c.answers.len().to_string(),
+                &c.teams.len().to_string(),
+                if open { "" } else { t("wb.call_ended") },
+            ],
         ))
         .strong(),
     );
@@ -1542,15 +1590,17 @@ fn call_result(
         .map(|(t, d)| format!("{} {}", team_name(state, t), human_duration(*d)))
         .collect();
     if !times.is_empty() {
-        ui.label(RichText::new(format!("已应答：{}", times.join("，"))).color(theme::OK));
+        ui.label(
+            RichText::new(tf("wb.answered", &[&times.join("，").to_string()])).color(theme::OK),
+        );
     }
     ui.horizontal_wrapped(|ui| {
         let silent = c.silent();
         if !silent.is_empty() {
             ui.label(
-                RichText::new(format!(
-                    "未应答（{}）：",
-                    human_duration(now.since(c.started_at))
+                RichText::new(tf(
+                    "wb.unanswered",
+                    &[&human_duration(now.since(c.started_at)).to_string()],
                 ))
                 .color(if c.kind == CallKind::RollCall {
                     theme::ALARM
@@ -1562,11 +1612,11 @@ fn call_result(
         for t in silent {
             if open
                 && ui
-                    .small_button(format!("{} 代登记应答", team_name(state, t)))
+                    .small_button(tf("wb.answer_for", &[&team_name(state, t).to_string()]))
                     .clicked()
             {
                 outbox.send(
-                    format!("代登记应答 {}", team_name(state, t)),
+                    tf("wb.answer_for_label", &[&team_name(state, t).to_string()]),
                     Command::AnswerCall {
                         call: c.id.clone(),
                         team: t.clone(),
@@ -1579,7 +1629,7 @@ fn call_result(
         }
         if open && ui.small_button(t("calls.close")).clicked() {
             outbox.send(
-                format!("结束{}", c.kind.term()),
+                tf("wb.end_call", &[c.kind.term()]),
                 Command::CloseCall { call: c.id.clone() },
             );
         }
@@ -1615,13 +1665,16 @@ fn handover_window(
         .show(ctx, |ui| {
             for h in &waiting {
                 ui.label(
-                    RichText::new(format!("{} 于 {} 向您交班", h.from, h.given_at.cst_hm()))
-                        .strong()
-                        .color(theme::DRILL),
+                    RichText::new(tf(
+                        "wb.handover_to_you",
+                        &[&h.from.to_string(), &h.given_at.cst_hm().to_string()],
+                    ))
+                    .strong()
+                    .color(theme::DRILL),
                 );
                 summary_view(ui, state, &h.summary);
                 if !h.notes.is_empty() {
-                    ui.label(format!("交班说明：{}", h.notes));
+                    ui.label(tf("wb.handover_notes", &[&h.notes.to_string()]));
                 }
                 if ui
                     .button(RichText::new(t("handover.accept")).strong())
@@ -1629,7 +1682,7 @@ fn handover_window(
                 {
                     wb.error = send(
                         outbox,
-                        "确认接班".into(),
+                        t("wb.accept_handover").into(),
                         Command::AcceptHandover {
                             handover: h.id.clone(),
                         },
@@ -1638,7 +1691,7 @@ fn handover_window(
                 }
                 ui.separator();
             }
-            ui.label(RichText::new("本班交班摘要（按当前日志生成）").strong());
+            ui.label(RichText::new(t("wb.handover_summary")).strong());
             summary_view(ui, state, &handover_summary(state, now));
             ui.horizontal(|ui| {
                 ui.label(t("handover.to"));
@@ -1668,7 +1721,7 @@ fn handover_window(
                 if form.0.trim().is_empty() {
                     wb.error = Some(FormError {
                         field: t("handover.to"),
-                        message: "不能为空".into(),
+                        message: t("form.required").into(),
                     });
                 } else {
                     let cmd = Command::GiveHandover {
@@ -1676,7 +1729,7 @@ fn handover_window(
                         to: domain::UserId::new(form.0.trim()),
                         notes: form.1.trim().to_owned(),
                     };
-                    wb.error = send(outbox, format!("交班给 {}", form.0.trim()), cmd).err();
+                    wb.error = send(outbox, tf("wb.handover_label", &[form.0.trim()]), cmd).err();
                 }
             }
             error_line(ui, &wb.error);
@@ -1692,10 +1745,12 @@ fn summary_view(ui: &mut egui::Ui, state: &State, s: &domain::HandoverSummary) {
         .iter()
         .map(|i| format!("{}（{}）", i.title, i.grade.term()))
         .collect();
-    ui.label(format!(
-        "在办事件 {}：{}",
-        s.open_incidents.len(),
-        incidents.join("；")
+    ui.label(tf(
+        "wb.open_incidents",
+        &[
+            &s.open_incidents.len().to_string(),
+            &incidents.join("；").to_string(),
+        ],
     ));
     let acks: Vec<String> = s
         .pending_acks
@@ -1703,20 +1758,25 @@ fn summary_view(ui: &mut egui::Ui, state: &State, s: &domain::HandoverSummary) {
         .filter_map(|o| state.orders.get(o))
         .map(|o| team_name(state, &o.team))
         .collect();
-    ui.label(format!("待确认指令 {}：{}", acks.len(), acks.join("、")));
+    ui.label(tf(
+        "wb.pending_acks",
+        &[&acks.len().to_string(), &acks.join("、").to_string()],
+    ));
     for r in &s.reports_due {
         let title = state
             .incidents
             .get(&r.incident)
             .map_or(r.incident.as_str(), |i| i.title.as_str());
         ui.label(
-            RichText::new(format!(
-                "{} {}·{} 截止 {}{}",
-                title,
-                crate::i18n::report_kind(r.kind),
-                r.to.term(),
-                r.due_at.cst_hm(),
-                if r.overdue { "（已超时）" } else { "" }
+            RichText::new(tf(
+                "wb.report_due",
+                &[
+                    title,
+                    &crate::i18n::report_kind(r.kind).to_string(),
+                    r.to.term(),
+                    &r.due_at.cst_hm().to_string(),
+                    if r.overdue { t("wb.overdue_mark") } else { "" },
+                ],
             ))
             .color(if r.overdue {
                 theme::ALARM
@@ -1725,11 +1785,13 @@ fn summary_view(ui: &mut egui::Ui, state: &State, s: &domain::HandoverSummary) {
             }),
         );
     }
-    ui.label(format!(
-        "在任务队伍 {} 支 · 在途物资 {} 批 · 未结束点名 {} 次",
-        s.teams_committed.len(),
-        s.supplies_out.len(),
-        s.open_calls.len()
+    ui.label(tf(
+        "wb.shift_counts",
+        &[
+            &s.teams_committed.len().to_string(),
+            &s.supplies_out.len().to_string(),
+            &s.open_calls.len().to_string(),
+        ],
     ));
 }
 
@@ -1752,7 +1814,13 @@ fn metrics_window(ctx: &egui::Context, wb: &mut Workbench, state: &State) {
                     .striped(true)
                     .num_columns(5)
                     .show(ui, |ui| {
-                        for h in ["环节", "样本", "P50", "P90", "基准"] {
+                        for h in [
+                            t("metrics.interval"),
+                            t("metrics.samples"),
+                            "P50",
+                            "P90",
+                            t("metrics.anchor"),
+                        ] {
                             ui.label(RichText::new(h).color(theme::MUTED));
                         }
                         ui.end_row();
@@ -1779,16 +1847,18 @@ fn metrics_window(ctx: &egui::Context, wb: &mut Workbench, state: &State) {
                         }
                     });
             };
-            table(ui, "全部".into(), &|_| true);
+            table(ui, t("metrics.all").into(), &|_| true);
             for shift in &state.roster.shifts {
                 let (a, b) = (shift.starts_at, shift.ends_at);
                 table(
                     ui,
-                    format!(
-                        "班次 {}–{}（带班 {}）",
-                        a.cst_string(),
-                        b.cst_hm(),
-                        shift.leader
+                    tf(
+                        "wb.shift",
+                        &[
+                            &a.cst_string().to_string(),
+                            &b.cst_hm().to_string(),
+                            &shift.leader.to_string(),
+                        ],
                     ),
                     &move |s| s.ended_at >= a && s.ended_at < b,
                 );
