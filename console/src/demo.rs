@@ -286,35 +286,6 @@ impl Desk {
     }
 }
 
-/// Rough areas of the demo's jurisdictions (boxes around the real ones,
-/// not survey boundaries): enough for intake to file an incident under the
-/// district whose area it lies in.
-fn jurisdictions() -> BTreeMap<JurisdictionId, Jurisdiction> {
-    let area = |name: &str, s: f64, n: f64, w: f64, e: f64| {
-        (
-            JurisdictionId::new(name),
-            Jurisdiction {
-                name: name.into(),
-                area: vec![
-                    GeoPoint::new(s, w),
-                    GeoPoint::new(s, e),
-                    GeoPoint::new(n, e),
-                    GeoPoint::new(n, w),
-                ],
-            },
-        )
-    };
-    BTreeMap::from([
-        area("德惠市", 44.15, 44.85, 125.35, 126.10),
-        area("长春市宽城区", 43.89, 44.10, 125.29, 125.40),
-        area("长春市绿园区", 43.87, 44.00, 125.10, 125.29),
-        area("长春市朝阳区", 43.70, 43.87, 125.15, 125.33),
-        area("长春市南关区", 43.70, 43.89, 125.33, 125.40),
-        area("长春市二道区", 43.78, 43.98, 125.40, 125.60),
-        area("长春市双阳区", 43.35, 43.70, 125.45, 125.95),
-    ])
-}
-
 /// The demo night as of `now`: every decision in time order (commands with
 /// the recommendation that was on screen filled in), and any command the
 /// domain refused (none, unless the rules changed under the demo).
@@ -325,7 +296,7 @@ pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
 
     let mut rules = Rules::default();
     rules.reporting.default = rules.reporting.default.clone().with_city_tightening();
-    rules.jurisdictions = jurisdictions();
+    rules.jurisdictions = crate::demo_world::jurisdictions();
     d.run(admin(), t0, Command::SetRules(Box::new(rules)));
     d.run(
         admin(),
@@ -482,6 +453,45 @@ pub fn demo_decisions(now: Timestamp) -> (Vec<Decision>, Vec<Rejection>) {
                 capacity: cap,
                 jurisdiction: JurisdictionId::new(j),
             })),
+        );
+    }
+
+    // The rest of the city: every district's standing teams, depots,
+    // hazard sources and shelters.
+    let city = crate::demo_world::teams();
+    for cmd in city
+        .iter()
+        .cloned()
+        .chain(crate::demo_world::depots())
+        .chain(crate::demo_world::hazards(96))
+        .chain(crate::demo_world::shelters(27))
+    {
+        d.run(admin(), t0, cmd);
+    }
+    // Their trackers report from base, a minute ago.
+    let sources = [
+        FixSource::Nmea,
+        FixSource::Aprs,
+        FixSource::CursorOnTarget,
+        FixSource::Gpsd,
+    ];
+    for (i, cmd) in city.iter().enumerate() {
+        let Command::RegisterTeam(t) = cmd else {
+            continue;
+        };
+        let at = ago(1);
+        d.run(
+            field(),
+            at,
+            Command::ReportFix {
+                team: t.id.clone(),
+                fix: Fix {
+                    position: t.home,
+                    accuracy_m: Some(10.0),
+                    source: sources[i % sources.len()],
+                    taken_at: at,
+                },
+            },
         );
     }
 
@@ -863,7 +873,13 @@ mod tests {
         assert_eq!(rejected, Vec::<Rejection>::new());
         let events: Vec<Event> = decisions.iter().flat_map(|d| d.events.clone()).collect();
         let state = State::from_events(&events);
-        assert_eq!(state.teams.len(), TEAMS.len());
+        // The city a newcomer sees: every district's teams, depots, hazard
+        // sources (all four risk colours) and shelters.
+        assert!(state.teams.len() >= 60, "{} teams", state.teams.len());
+        assert!(state.teams.len() > TEAMS.len());
+        assert_eq!(state.depots.len(), 15);
+        assert_eq!(state.hazards.len(), 100);
+        assert_eq!(state.shelters.len(), 30);
         assert_eq!(state.incidents.len(), 4);
         assert_eq!(
             state.incidents[&IncidentId::new("INC-003")].grade,

@@ -7,6 +7,7 @@ mod alerts;
 mod basemap;
 mod bench;
 mod demo;
+mod demo_world;
 mod devices;
 mod drill;
 mod forms;
