@@ -11,6 +11,7 @@ mod demo_world;
 mod devices;
 mod drill;
 mod forms;
+mod help;
 mod i18n;
 mod map;
 mod net;
@@ -331,6 +332,7 @@ fn main() -> AppExit {
         panels::PanelsPlugin,
         workbench::WorkbenchPlugin { device },
         drill::DrillPlugin,
+        help::HelpPlugin,
     ))
     .insert_resource(start_view)
     .insert_resource(theme::Wall(on_wall));

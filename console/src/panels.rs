@@ -141,6 +141,10 @@ pub fn layout(ctx: &egui::Context, s: Screen<'_>) {
                         crate::i18n::set_lang(l);
                     }
                 }
+                ui.separator();
+                if ui.button(t("toolbar.help")).clicked() {
+                    crate::help::request_toggle();
+                }
             });
         }
         ui.add_space(2.0);

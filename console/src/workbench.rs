@@ -58,6 +58,8 @@ pub enum StartView {
     Drill,
     /// The unassigned devices list.
     Devices,
+    /// The keyboard shortcuts.
+    Help,
 }
 
 fn open_start_view(
@@ -98,6 +100,7 @@ fn open_start_view(
         }
         StartView::Intake => wb.intake = Some(IntakeForm::new(clock.0, None)),
         StartView::Devices => wb.right = crate::panels::RightTab::Devices,
+        StartView::Help => crate::help::request_toggle(),
         StartView::Calls => {
             wb.call = Some(CallForm {
                 kind: CallKind::RollCall,
