@@ -33,7 +33,7 @@ pub fn request_toggle() {
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("F1 / ?", "help.toggle"),
     ("← ↑ → ↓", "help.pan"),
-    ("+ / −", "help.zoom"),
+    ("+ / -", "help.zoom"),
     ("Home", "help.fit"),
     ("M", "help.mute"),
     ("Esc", "help.close"),

@@ -383,8 +383,15 @@ async fn bridge_delivers_good_records_and_counts_bad_ones() {
     let Command::RegisterTeam(mut t) = team("T1", TeamKind::ComprehensiveFireRescue) else {
         unreachable!()
     };
-    t.radio_ids = vec!["GPS-1".into(), "ANDROID-1".into()];
+    t.radio_ids = vec!["GPS-1".into()];
     accepted(&admin, &live, Command::RegisterTeam(t)).await;
+    // The TAK phone is another team's: one team's vehicle receiver would
+    // outrank its phone while fresh (source priority).
+    let Command::RegisterTeam(mut t2) = team("T2", TeamKind::CivilNgo) else {
+        unreachable!()
+    };
+    t2.radio_ids = vec!["ANDROID-1".into()];
+    accepted(&admin, &live, Command::RegisterTeam(t2)).await;
     let mut li = client::Session::connect(&client_config(
         relay.local_addr,
         &relay.fingerprint,
@@ -484,7 +491,6 @@ refresh_s = 1
     }
     connect(cot_addr).write_all(&noise).expect("noise sent");
     let mut tak = connect(cot_addr);
-    // A second later than the NMEA fix, so the relay takes it as newer.
     let now = radio::time::format_iso8601(Timestamp(now_ms() + 1000));
     tak.write_all(b"<event uid=\"ANDROID-1\" type=\"a-f-G-U-C\"><point lat=\"43.9\"")
         .expect("truncated event");
@@ -493,7 +499,7 @@ refresh_s = 1
         .expect("position");
     wait_for(&mut li, &mut mirror, "the CoT fix", |s| {
         s.teams
-            .get(&TeamId::new("T1"))
+            .get(&TeamId::new("T2"))
             .and_then(|t| t.last_fix)
             .is_some_and(|f| f.source == FixSource::CursorOnTarget)
     })
@@ -507,10 +513,10 @@ refresh_s = 1
     tak.write_all(cot_event("ANDROID-1", "b-a-o-tbl", 43.8813, 125.3312, &later).as_bytes())
         .expect("emergency");
     wait_for(&mut li, &mut mirror, "the emergency", |s| {
-        s.field.emergencies.contains_key(&TeamId::new("T1"))
+        s.field.emergencies.contains_key(&TeamId::new("T2"))
     })
     .await;
-    let e = &mirror.state.field.emergencies[&TeamId::new("T1")];
+    let e = &mirror.state.field.emergencies[&TeamId::new("T2")];
     assert_eq!(e.device, "ANDROID-1");
     assert_eq!(e.text.as_deref(), Some("被困 3 人"));
 
@@ -525,7 +531,7 @@ refresh_s = 1
         assert!(n > 0, "CoT output closed");
         for doc in splitter.push(&buf[..n]).into_iter().flatten() {
             let ev = radio::cot::parse(&doc).expect("bridge output parses");
-            if ev.uid == "ecc.team.T1" {
+            if ev.uid == "ecc.team.T2" {
                 break 'read ev;
             }
         }

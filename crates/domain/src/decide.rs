@@ -206,10 +206,20 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
             if fix.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
                 return Err(invalid("accuracy_m", "must be a non-negative number"));
             }
-            if let Some(last) = &t.last_fix
-                && fix.taken_at <= last.taken_at
-            {
-                return Err(invalid("taken_at", "not newer than the team's current fix"));
+            if let Some(last) = &t.last_fix {
+                if fix.taken_at <= last.taken_at {
+                    return Err(invalid("taken_at", "not newer than the team's current fix"));
+                }
+                // A team with several devices: a lesser source does not
+                // move it while a better one is still fresh.
+                let fresh =
+                    fix.taken_at.since(last.taken_at) <= state.rules.staleness_of(last.source);
+                if fix.source.rank() < last.source.rank() && fresh {
+                    return Err(invalid(
+                        "source",
+                        "a fresher fix from a preferred source stands (vehicle GNSS over TAK over APRS over manual)",
+                    ));
+                }
             }
             Ok(vec![EventKind::FixReported {
                 team: team.clone(),

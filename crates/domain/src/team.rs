@@ -163,6 +163,21 @@ pub enum FixSource {
     Simulated,
 }
 
+impl FixSource {
+    /// Which source wins when a team carries several devices: a vehicle's
+    /// GNSS receiver (NMEA, gpsd) over a TAK phone, over an APRS handheld,
+    /// over a position an officer typed in. Simulated positions (drills,
+    /// the demo) rank with a receiver, being the only source there.
+    pub fn rank(self) -> u8 {
+        match self {
+            FixSource::Nmea | FixSource::Gpsd | FixSource::Simulated => 4,
+            FixSource::CursorOnTarget => 3,
+            FixSource::Aprs => 2,
+            FixSource::Manual => 1,
+        }
+    }
+}
+
 /// A position fix of a team.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Fix {

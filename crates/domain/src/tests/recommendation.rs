@@ -130,3 +130,65 @@ fn ties_break_by_team_id_so_every_console_shows_the_same_order() {
         .collect();
     assert_eq!(ranks, [1, 2, 3]);
 }
+
+/// A team with a vehicle receiver and an APRS handheld: the handheld does
+/// not move the team while the receiver's fix is fresh, and does once the
+/// receiver has gone quiet past its staleness limit.
+#[test]
+fn a_lesser_source_waits_until_the_preferred_one_goes_stale() {
+    let mut s = world();
+    let team = s.teams.keys().next().expect("a team").clone();
+    let fix = |source, at: i64, lat: f64| Command::ReportFix {
+        team: team.clone(),
+        fix: Fix {
+            position: GeoPoint::new(lat, 125.3),
+            accuracy_m: Some(5.0),
+            source,
+            taken_at: Timestamp(at),
+        },
+    };
+    let t0 = 1_795_451_400_000;
+    must(
+        &mut s,
+        fix(FixSource::Nmea, t0, 43.90),
+        Role::FieldGateway,
+        Timestamp(t0),
+    );
+    let limit = s.rules.staleness_of(FixSource::Nmea);
+    let refused = decide(
+        &s,
+        &fix(FixSource::Aprs, t0 + 10_000, 43.95),
+        &ctx(Role::FieldGateway, Timestamp(t0 + 10_000)),
+    );
+    assert!(
+        matches!(&refused, Err(Rejection::Invalid { field, .. }) if field == "source"),
+        "{refused:?}"
+    );
+    // The receiver keeps reporting: it still wins.
+    must(
+        &mut s,
+        fix(FixSource::Nmea, t0 + 20_000, 43.91),
+        Role::FieldGateway,
+        Timestamp(t0 + 20_000),
+    );
+    // Silent past its limit: the handheld's fix now stands.
+    let later = t0 + 20_000 + limit + 1;
+    must(
+        &mut s,
+        fix(FixSource::Aprs, later, 43.96),
+        Role::FieldGateway,
+        Timestamp(later),
+    );
+    assert_eq!(
+        s.teams[&team].last_fix.expect("fix").source,
+        FixSource::Aprs
+    );
+    // And a better source takes over again at once.
+    must(
+        &mut s,
+        fix(FixSource::Gpsd, later + 1_000, 43.97),
+        Role::FieldGateway,
+        Timestamp(later + 1_000),
+    );
+    assert_eq!(s.teams[&team].last_fix.expect("fix").position.lat, 43.97);
+}
