@@ -563,9 +563,12 @@ impl walkers::Plugin for Layers<'_> {
             .map(|t| (t, screen(team_position(t))))
             .filter(|(_, p)| visible.contains(*p))
             .unzip();
+        // Close in, each team shows its kind's glyph.
+        let detail = map_memory.zoom() >= KIND_GLYPH_ZOOM;
         for group in cluster(&points, CLUSTER_PX) {
             if let [i] = group[..] {
-                let (hit, label) = draw_team(&painter, teams[i], points[i], s, self.now, &small);
+                let (hit, label) =
+                    draw_team(&painter, teams[i], points[i], s, self.now, &small, detail);
                 hits.push(hit);
                 labels.push(label);
                 continue;
@@ -778,6 +781,9 @@ const MAX_LABELS: usize = 250;
 const CLUSTER_PX: f32 = 16.0;
 
 /// Draws one team's marker; returns its hover target and label.
+/// From this zoom on a team's marker carries its kind's glyph.
+const KIND_GLYPH_ZOOM: f64 = 11.0;
+
 fn draw_team<'a>(
     painter: &egui::Painter,
     t: &'a Team,
@@ -785,6 +791,7 @@ fn draw_team<'a>(
     s: &State,
     now: Timestamp,
     font: &FontId,
+    detail: bool,
 ) -> (Hit<'a>, Label<'a>) {
     let (age, stale) = fix_age(s, t, now);
     if s.field.emergencies.contains_key(&t.id) {
@@ -796,10 +803,19 @@ fn draw_team<'a>(
     // One shape for fill and outline: thousands of teams, half the shapes.
     painter.add(egui::epaint::CircleShape {
         center: p,
-        radius: 6.0,
+        radius: if detail { 9.0 } else { 6.0 },
         fill: c,
         stroke: Stroke::new(1.0, Color32::BLACK),
     });
+    if detail {
+        painter.text(
+            p,
+            Align2::CENTER_CENTER,
+            theme::kind_glyph(t.kind),
+            FontId::proportional(11.0),
+            Color32::BLACK.gamma_multiply(alpha.max(0.6)),
+        );
+    }
     let label = LabelText::Team(&t.name, stale.then_some(age));
     (
         Hit {

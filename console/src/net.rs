@@ -218,6 +218,8 @@ pub enum LinkStatus {
     },
     /// Connection lost; retrying.
     Reconnecting,
+    /// A gap or a slow-subscriber notice: catching up from the last seq.
+    Resyncing,
     /// Gave up (e.g. refused credentials); says why.
     Failed(String),
     /// No relay: a log read from disk.
@@ -237,6 +239,11 @@ pub struct Link {
     pub ready_seq: Option<u64>,
     /// Realms the relay has (refreshed every few seconds).
     pub realms: Vec<protocol::RealmInfo>,
+    /// How long the last decision took from the relay's clock to this
+    /// screen, ms (the picture's delay behind the relay).
+    pub lag_ms: Option<i64>,
+    /// The relay last connected to, to say so again after a resync.
+    relay: String,
     realm_tx: tokio::sync::watch::Sender<RealmId>,
     rx: Mutex<mpsc::Receiver<NetUpdate>>,
 }
@@ -248,6 +255,15 @@ pub struct NetPlugin {
 }
 
 impl Link {
+    /// A decision or snapshot arrived: a resync is over.
+    fn caught_up(&mut self) {
+        if self.status == LinkStatus::Resyncing {
+            self.status = LinkStatus::Connected {
+                relay: self.relay.clone(),
+            };
+        }
+    }
+
     /// A link to nothing (headless measurements).
     pub(crate) fn offline() -> Self {
         let (_, rx) = mpsc::channel();
@@ -258,6 +274,8 @@ impl Link {
             demo: false,
             ready_seq: None,
             realms: Vec::new(),
+            lag_ms: None,
+            relay: String::new(),
             realm_tx,
             rx: Mutex::new(rx),
         }
@@ -287,6 +305,8 @@ impl Plugin for NetPlugin {
             demo: matches!(self.source, Source::Demo),
             ready_seq: None,
             realms: Vec::new(),
+            lag_ms: None,
+            relay: String::new(),
             realm_tx,
             rx: Mutex::new(rx),
         })
@@ -317,9 +337,21 @@ fn receive(
     };
     for u in updates {
         match u {
-            NetUpdate::Status(s) => link.status = s,
-            NetUpdate::Snapshot { seq, state } => picture.reset(seq, *state),
-            NetUpdate::Decision { seq, decision } => picture.apply_decision(seq, *decision),
+            NetUpdate::Status(s) => {
+                if let LinkStatus::Connected { relay } = &s {
+                    link.relay = relay.clone();
+                }
+                link.status = s;
+            }
+            NetUpdate::Snapshot { seq, state } => {
+                link.caught_up();
+                picture.reset(seq, *state)
+            }
+            NetUpdate::Decision { seq, decision } => {
+                link.lag_ms = Some((crate::picture::wall_clock().0 - decision.at.0).max(0));
+                link.caught_up();
+                picture.apply_decision(seq, *decision)
+            }
             NetUpdate::DemoReady => {
                 link.demo_ready = true;
                 link.ready_seq = Some(picture.last_seq);
@@ -433,6 +465,7 @@ async fn follow(
             },
             Ok(FollowEvent::Decision { seq, decision }) => NetUpdate::Decision { seq, decision },
             Ok(FollowEvent::Disconnected) => NetUpdate::Status(LinkStatus::Reconnecting),
+            Ok(FollowEvent::Resyncing { .. }) => NetUpdate::Status(LinkStatus::Resyncing),
             Ok(FollowEvent::Notice(msg)) => {
                 debug!("relay says {msg:?}");
                 continue;

@@ -228,11 +228,22 @@ fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
             LinkStatus::Connecting => (t("link.connecting").to_owned(), theme::MUTED),
             LinkStatus::Connected { .. } => (t("link.connected").to_owned(), theme::OK),
             LinkStatus::Reconnecting => (t("link.reconnecting").to_owned(), theme::DRILL),
+            LinkStatus::Resyncing => (t("link.resyncing").to_owned(), theme::DRILL),
             LinkStatus::Failed(why) => (tf("link.failed", &[why]), theme::ALARM),
             LinkStatus::Offline => (t("link.offline").to_owned(), theme::MUTED),
         };
         ui.label(RichText::new(text).color(color));
         ui.label(RichText::new(tf("header.seq", &[&p.last_seq.to_string()])).color(theme::MUTED));
+        if let (Some(lag), LinkStatus::Connected { .. }) = (link.lag_ms, &link.status) {
+            // A picture seconds behind the relay is not live: say so in colour.
+            let colour = if lag > 5_000 {
+                theme::ALARM
+            } else {
+                theme::MUTED
+            };
+            ui.label(RichText::new(tf("header.lag", &[&lag.to_string()])).color(colour))
+                .on_hover_text(t("header.lag_tip"));
+        }
         // Clock and shift on the right when they fit; otherwise on a row
         // of their own, never over the link state.
         if ui.available_width() >= CLOCK_BLOCK_WIDTH {

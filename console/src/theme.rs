@@ -116,6 +116,25 @@ pub fn risk(r: RiskColour) -> Color32 {
     })
 }
 
+/// One character for a team's kind, drawn in its marker close in.
+pub fn kind_glyph(k: domain::TeamKind) -> &'static str {
+    use domain::TeamKind::*;
+    match k {
+        ComprehensiveFireRescue => "消",
+        GovernmentFullTimeFire => "专",
+        EnterpriseFire => "企",
+        MicroFireStation => "微",
+        VillageVolunteer => "村",
+        MineRescue => "矿",
+        Hazchem => "危",
+        Medical => "医",
+        Earthquake => "震",
+        PowerGrid => "电",
+        DrainageFlood => "排",
+        CivilNgo => "社",
+    }
+}
+
 /// Team status colour.
 pub fn team_status(s: &TeamStatus) -> Color32 {
     match s {

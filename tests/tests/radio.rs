@@ -223,6 +223,7 @@ impl Drop for Peer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn direwolf_decodes_afsk_and_the_bridge_moves_the_team() {
+    let _slot = timed_peer_slot().await;
     let gen_packets = peer("gen_packets", "direwolf");
     let direwolf = peer("direwolf", "direwolf");
     let mut w = RadioWorld::start("radio-direwolf", &["BG2ABC-9"]).await;
@@ -294,6 +295,7 @@ async fn direwolf_decodes_afsk_and_the_bridge_moves_the_team() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gpsd_replays_a_beidou_log_and_fixes_arrive_in_order() {
+    let _slot = timed_peer_slot().await;
     let gpsfake = peer("gpsfake", "gpsd-clients");
     peer("gpsd", "gpsd");
     let mut w = RadioWorld::start("radio-gpsd", &["GPS-BD"]).await;
@@ -337,7 +339,12 @@ async fn gpsd_replays_a_beidou_log_and_fixes_arrive_in_order() {
     while seen.last().is_none_or(|l| (l - last).abs() > 1e-6) {
         let msg = tokio::time::timeout_at(deadline, w.li.next_message())
             .await
-            .unwrap_or_else(|_| panic!("timed out; fixes so far {seen:?}"))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "timed out; fixes so far {seen:?}; bridge metrics:\n{}",
+                    metrics(format!("127.0.0.1:{metrics_port}").parse().expect("addr"))
+                )
+            })
             .expect("connection open");
         w.mirror.accept(&msg);
         if let Some(f) = w.fix()

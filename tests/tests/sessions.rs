@@ -404,7 +404,9 @@ async fn a_follower_rides_out_a_relay_restart_without_gaps() {
             client::FollowEvent::Snapshot { seq } => {
                 panic!("snapshot at {seq} instead of the tail")
             }
-            client::FollowEvent::Notice(_) | client::FollowEvent::Disconnected => {}
+            client::FollowEvent::Notice(_)
+            | client::FollowEvent::Disconnected
+            | client::FollowEvent::Resyncing { .. } => {}
         }
     }
     assert_eq!(resubscribed, Some(3), "resumed from its last seq");

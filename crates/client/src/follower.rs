@@ -28,6 +28,12 @@ pub enum FollowEvent {
     },
     /// The connection dropped; the next call reconnects.
     Disconnected,
+    /// A gap (a missed decision, or the relay dropped this subscriber as
+    /// too slow): resubscribing from `have`; decisions follow.
+    Resyncing {
+        /// Seq the mirror has.
+        have: Seq,
+    },
     /// Anything else the relay said (welcome, pong, error).
     Notice(ServerMessage),
 }
@@ -95,6 +101,7 @@ impl Follower {
                     if session.subscribe(&self.realm, have).await.is_err() {
                         self.session = None;
                     }
+                    return Ok(FollowEvent::Resyncing { have });
                 }
                 MirrorUpdate::Ignored => return Ok(FollowEvent::Notice(msg)),
             }

@@ -207,3 +207,14 @@ impl TestRelay {
             .expect("connects")
     }
 }
+
+/// Taken by the tests whose real peers keep time (gpsfake paces a log,
+/// Dire Wolf demodulates audio): on a two-core machine running the whole
+/// suite at once, two of them side by side starve each other's timing.
+pub static TIMED_PEERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Holds [`TIMED_PEERS`] for the rest of a test (released when the test
+/// ends, pass or fail).
+pub async fn timed_peer_slot() -> tokio::sync::MutexGuard<'static, ()> {
+    TIMED_PEERS.lock().await
+}
