@@ -234,6 +234,26 @@ fn header(ui: &mut egui::Ui, p: &Picture, link: &Link, now: Timestamp) {
         };
         ui.label(RichText::new(text).color(color));
         ui.label(RichText::new(tf("header.seq", &[&p.last_seq.to_string()])).color(theme::MUTED));
+        // The radio gateways' inputs: how many are up; any down in red.
+        let inputs = &p.state.field.inputs;
+        if !inputs.is_empty() {
+            let down: Vec<String> = inputs
+                .values()
+                .filter(|i| !i.up)
+                .map(|i| format!("{}/{} {}", i.gateway, i.input, i.since.cst_hm()))
+                .collect();
+            let up = (inputs.len() - down.len()).to_string();
+            let text = tf("header.inputs", &[&up, &inputs.len().to_string()]);
+            let colour = if down.is_empty() {
+                theme::MUTED
+            } else {
+                theme::ALARM
+            };
+            let label = ui.label(RichText::new(text).color(colour));
+            if !down.is_empty() {
+                label.on_hover_text(tf("header.inputs_down", &[&down.join("\n")]));
+            }
+        }
         if let (Some(lag), LinkStatus::Connected { .. }) = (link.lag_ms, &link.status) {
             // A picture seconds behind the relay is not live: say so in colour.
             let colour = if lag > 5_000 {

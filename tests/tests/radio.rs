@@ -943,11 +943,13 @@ async fn a_drill_bridge_feeds_its_drill_realm_and_marks_markers_as_exercise() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_device_is_shown_unassigned_until_an_officer_binds_it() {
     let mut w = RadioWorld::start("radio-unassigned", &["ANDROID-7"]).await;
-    let (cot_port, metrics_port) = (free_tcp_port(), free_tcp_port());
+    let (cot_port, metrics_port, dead_port) = (free_tcp_port(), free_tcp_port(), free_tcp_port());
+    // Also a gpsd input with no gpsd behind it: a dead input the console
+    // must show.
     let config = w.bridge_config(
         metrics_port,
         &format!(
-            "[[input]]\nname = \"tak\"\nkind = \"cot-tcp\"\nlisten = \"127.0.0.1:{cot_port}\"\n"
+            "[[input]]\nname = \"tak\"\nkind = \"cot-tcp\"\nlisten = \"127.0.0.1:{cot_port}\"\n[[input]]\nname = \"gps-dead\"\nkind = \"gpsd\"\nconnect = \"127.0.0.1:{dead_port}\"\ndevice = \"GPS-X\"\n"
         ),
     );
     let _bridge = spawn_bridge(&w.data, &config);
@@ -959,6 +961,17 @@ async fn an_unknown_device_is_shown_unassigned_until_an_officer_binds_it() {
         .expect("stranger's position");
     wait_for(&mut w.li, &mut w.mirror, "the unassigned device", |s| {
         s.field.unassigned.contains_key("ANDROID-99")
+    })
+    .await;
+    wait_for(&mut w.li, &mut w.mirror, "the inputs' states", |s| {
+        let of = |name: &str| {
+            s.field
+                .inputs
+                .values()
+                .find(|i| i.input == name)
+                .map(|i| i.up)
+        };
+        of("tak") == Some(true) && of("gps-dead") == Some(false)
     })
     .await;
     let d = &w.mirror.state.field.unassigned["ANDROID-99"];

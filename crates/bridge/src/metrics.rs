@@ -60,6 +60,14 @@ impl Registry {
             .clone()
     }
 
+    /// Each input's name, format and whether it is up, by name.
+    pub fn input_states(&self) -> Vec<(String, &'static str, bool)> {
+        let m = self.inputs.lock().unwrap_or_else(|e| e.into_inner());
+        m.iter()
+            .map(|(name, (fmt, st))| (name.clone(), *fmt, st.connected.load(Ordering::Relaxed)))
+            .collect()
+    }
+
     /// Prometheus text format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut s = String::new();

@@ -56,6 +56,7 @@ pub async fn run(
     let mut mirror = Mirror::new(realm.clone());
     let mut backoff = Backoff::default();
     let mut refresh = tokio::time::interval(Duration::from_secs(outbound.refresh_s()));
+    let mut input_check = tokio::time::interval(Duration::from_secs(1));
     loop {
         let mut session = match Session::connect(&ccfg).await {
             Ok(s) => s,
@@ -73,6 +74,9 @@ pub async fn run(
             continue;
         }
         let mut dirty = false;
+        // Input states as the relay last recorded them; after a reconnect
+        // everything is said again (the relay refuses what it already has).
+        let mut reported: std::collections::HashMap<String, bool> = Default::default();
         loop {
             tokio::select! {
                 arrival = rx.recv() => {
@@ -126,6 +130,29 @@ pub async fn run(
                         MirrorUpdate::Duplicate | MirrorUpdate::Ignored => {
                             if let ServerMessage::Error { code, message } = &msg {
                                 tracing::warn!(?code, "relay: {message}");
+                            }
+                        }
+                    }
+                }
+                _ = input_check.tick() => {
+                    for (name, format, up) in registry.input_states() {
+                        if reported.get(&name) == Some(&up) {
+                            continue;
+                        }
+                        let cmd = domain::Command::Field(domain::field::FieldCommand::ReportInput {
+                            input: name.clone(),
+                            format: format.to_owned(),
+                            up,
+                        });
+                        match session.command(&realm, cmd).await {
+                            Ok(protocol::CommandOutcome::Accepted { .. })
+                            | Ok(protocol::CommandOutcome::Rejected(domain::Rejection::Duplicate { .. })) => {
+                                reported.insert(name, up);
+                            }
+                            Ok(other) => tracing::warn!(input = %name, "input state not recorded: {other:?}"),
+                            Err(e) => {
+                                tracing::warn!("relay: {e}");
+                                break;
                             }
                         }
                     }

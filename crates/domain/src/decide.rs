@@ -194,10 +194,14 @@ fn decide_kinds(state: &State, cmd: &Command, ctx: &Context) -> Result<Vec<Event
             }
             Ok(vec![EventKind::RosterSet(roster.clone())])
         }
-        Command::Field(f) => Ok(crate::field::decide(state, f, ctx.now)?
-            .into_iter()
-            .map(EventKind::Field)
-            .collect()),
+        Command::Field(f) => {
+            Ok(
+                crate::field::decide(state, f, ctx.now, ctx.actor.device.as_str())?
+                    .into_iter()
+                    .map(EventKind::Field)
+                    .collect(),
+            )
+        }
         Command::ReportFix { team, fix } => {
             let t = state.teams.get(team).ok_or_else(|| unknown("team", team))?;
             if !fix.position.is_valid() {

@@ -58,6 +58,16 @@ pub enum FieldCommand {
         /// Radio id, callsign or CoT uid.
         device: String,
     },
+    /// A gateway's input (a TNC, gpsd, a TAK port) came up or went down;
+    /// the gateway is the device the command comes from.
+    ReportInput {
+        /// The input's name in the gateway's configuration.
+        input: String,
+        /// Its format (nmea, gpsd, aprs, cot).
+        format: String,
+        /// Whether it is connected (or listening).
+        up: bool,
+    },
 }
 
 /// Events about field alarms.
@@ -86,6 +96,30 @@ pub enum FieldEvent {
         /// The team it was bound to.
         team: TeamId,
     },
+    /// A gateway's input changed state.
+    InputReported(InputState),
+}
+
+/// A radio gateway's input as last reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputState {
+    /// The gateway (its device name).
+    pub gateway: String,
+    /// The input's name.
+    pub input: String,
+    /// Its format.
+    pub format: String,
+    /// Connected or listening.
+    pub up: bool,
+    /// Since when.
+    pub since: Timestamp,
+}
+
+impl InputState {
+    /// The key it is kept under.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.gateway, self.input)
+    }
 }
 
 /// A device the duty room has seen but not bound to any team.
@@ -127,6 +161,8 @@ pub struct FieldState {
     pub emergencies: BTreeMap<TeamId, ActiveEmergency>,
     /// Devices seen but bound to no team, by device id.
     pub unassigned: BTreeMap<String, UnassignedDevice>,
+    /// Gateways' inputs, by "gateway/input".
+    pub inputs: BTreeMap<String, InputState>,
 }
 
 /// The most unassigned devices a realm keeps; past it new ones are refused
@@ -152,17 +188,50 @@ impl FieldCommand {
             FieldCommand::SightDevice { .. } => "sight device",
             FieldCommand::BindDevice { .. } => "bind device",
             FieldCommand::UnbindDevice { .. } => "unbind device",
+            FieldCommand::ReportInput { .. } => "report input",
         }
     }
 }
 
-/// Decides a field command against `state` at `now`.
+/// Decides a field command against `state` at `now`, from `gateway` (the
+/// device the command came from).
 pub fn decide(
     state: &State,
     cmd: &FieldCommand,
     now: Timestamp,
+    gateway: &str,
 ) -> Result<Vec<FieldEvent>, Rejection> {
     match cmd {
+        FieldCommand::ReportInput { input, format, up } => {
+            for (field, v) in [("input", input), ("format", format)] {
+                if v.trim().is_empty() || v.chars().count() > MAX_DEVICE_ID {
+                    return Err(Rejection::Invalid {
+                        field: field.into(),
+                        reason: format!("1 to {MAX_DEVICE_ID} characters"),
+                    });
+                }
+            }
+            let next = InputState {
+                gateway: gateway.to_owned(),
+                input: input.clone(),
+                format: format.clone(),
+                up: *up,
+                since: now,
+            };
+            // Only changes are decisions: a steady state is not news.
+            if state
+                .field
+                .inputs
+                .get(&next.key())
+                .is_some_and(|s| s.up == *up && s.format == *format)
+            {
+                return Err(Rejection::Duplicate {
+                    kind: "input state".into(),
+                    id: next.key(),
+                });
+            }
+            Ok(vec![FieldEvent::InputReported(next)])
+        }
         FieldCommand::RaiseEmergency {
             team,
             device,
@@ -305,6 +374,9 @@ pub fn apply(state: &mut FieldState, e: &FieldEvent) {
             state.unassigned.remove(device);
         }
         FieldEvent::DeviceUnbound { .. } => {}
+        FieldEvent::InputReported(i) => {
+            state.inputs.insert(i.key(), i.clone());
+        }
     }
 }
 
@@ -315,7 +387,7 @@ pub fn team_of(e: &FieldEvent) -> Option<&TeamId> {
         FieldEvent::EmergencyCleared { team }
         | FieldEvent::DeviceBound { team, .. }
         | FieldEvent::DeviceUnbound { team, .. } => Some(team),
-        FieldEvent::DeviceSighted(_) => None,
+        FieldEvent::DeviceSighted(_) | FieldEvent::InputReported(_) => None,
     }
 }
 
@@ -344,6 +416,13 @@ pub fn describe(e: &FieldEvent, team_name: &str) -> String {
         FieldEvent::DeviceUnbound { device, .. } => {
             format!("设备 {device} 解除与 {team_name} 的绑定")
         }
+        FieldEvent::InputReported(i) => format!(
+            "网关 {} 的接入 {}（{}）{}",
+            i.gateway,
+            i.input,
+            i.format,
+            if i.up { "恢复正常" } else { "中断" }
+        ),
     }
 }
 
@@ -587,6 +666,36 @@ mod tests {
         ));
         run(&mut s, sight("D7", 43.95), Role::FieldGateway, 3).expect("a known one moves");
         assert_eq!(s.field.unassigned.len(), MAX_UNASSIGNED);
+    }
+
+    #[test]
+    fn a_gateway_input_going_down_and_up_is_recorded_once_each() {
+        let mut s = state_with_team();
+        let report = |up| FieldCommand::ReportInput {
+            input: "tnc".into(),
+            format: "aprs".into(),
+            up,
+        };
+        run(&mut s, report(true), Role::FieldGateway, 1).expect("up");
+        assert!(matches!(
+            run(&mut s, report(true), Role::FieldGateway, 2),
+            Err(Rejection::Duplicate { .. })
+        ));
+        run(&mut s, report(false), Role::FieldGateway, 3).expect("down");
+        let i = &s.field.inputs["bridge-1/tnc"];
+        assert_eq!(
+            (i.up, i.since, i.gateway.as_str()),
+            (false, Timestamp(3), "bridge-1")
+        );
+        let long = FieldCommand::ReportInput {
+            input: "x".repeat(65),
+            format: "aprs".into(),
+            up: true,
+        };
+        assert!(matches!(
+            run(&mut s, long, Role::FieldGateway, 4),
+            Err(Rejection::Invalid { .. })
+        ));
     }
 
     #[test]
