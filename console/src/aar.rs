@@ -502,7 +502,8 @@ pub fn package_for(
     // 4. Interval metrics (in the HTML only; the CSVs carry the raw times).
     let mut t = Table::new("四、时效指标", &["环节", "样本", "P50", "P90", "基准"], &[]);
     let all = samples(&end);
-    for s in summarize(&all, |s| touched.contains(&s.incident)) {
+    let summaries = summarize(&all, |s| touched.contains(&s.incident));
+    for s in &summaries {
         let anchor = s
             .interval
             .anchor()
@@ -526,6 +527,7 @@ pub fn package_for(
         );
     }
     let _ = t.finish(&mut html);
+    html.push_str(&interval_chart(&summaries));
 
     // 5. Maps at the chosen moments.
     html.push_str("<h2>五、态势图</h2>");
@@ -546,6 +548,73 @@ pub fn package_for(
         ],
         activity,
     })
+}
+
+/// The intervals as bars: P50 solid, P90 light behind it, the benchmark
+/// as a red tick, on one minute scale, so a reader sees at a glance which
+/// step was slow.
+fn interval_chart(summaries: &[domain::metrics::Summary]) -> String {
+    let rows: Vec<_> = summaries.iter().filter(|s| s.p90.is_some()).collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let max = rows
+        .iter()
+        .flat_map(|s| [s.p90, s.interval.anchor().map(|(_, l)| l)])
+        .flatten()
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let (left, width, row) = (150.0, 420.0, 34.0);
+    let height = 20.0 + row * rows.len() as f64;
+    let x = |ms: i64| left + width * ms as f64 / max;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" font-size=\"12\">",
+        left + width + 110.0
+    );
+    for (i, s) in rows.iter().enumerate() {
+        let y = 10.0 + row * i as f64;
+        let _ = write!(
+            svg,
+            "<text x=\"0\" y=\"{:.1}\">{}</text>",
+            y + 16.0,
+            esc(s.interval.zh())
+        );
+        if let Some(p90) = s.p90 {
+            let _ = write!(
+                svg,
+                "<rect x=\"{left}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"22\" fill=\"#90caf9\"/>",
+                x(p90) - left
+            );
+        }
+        if let Some(p50) = s.p50 {
+            let _ = write!(
+                svg,
+                "<rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"12\" fill=\"#1565c0\"/>",
+                y + 5.0,
+                x(p50) - left
+            );
+        }
+        if let Some((_, limit)) = s.interval.anchor() {
+            let _ = write!(
+                svg,
+                "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{2:.1}\" stroke=\"#b71c1c\" stroke-width=\"3\"/>",
+                x(limit),
+                y - 2.0,
+                y + 24.0
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\">P50 {} · P90 {}</text>",
+            left + width + 6.0,
+            y + 16.0,
+            s.p50.map_or("—".into(), human_duration),
+            s.p90.map_or("—".into(), human_duration)
+        );
+    }
+    svg.push_str("</svg><p class=\"note\">深色：P50；浅色：P90；红线：基准。</p>");
+    svg
 }
 
 /// The incidents (those that exist at the moment), the teams ordered to
@@ -670,6 +739,9 @@ mod tests {
             .expect("the demo's ammonia leak");
         let pkg = package(&log, &leak, &[log.len() / 2, log.len()], false).expect("package");
         assert!(!pkg.html.contains("演练 EXERCISE"));
+        // The interval chart: the leak's orders were acknowledged, turned
+        // out and arrived, so there are bars.
+        assert!(pkg.html.contains("fill=\"#1565c0\""), "no P50 bar");
         let drill = package(&log, &leak, &[log.len()], true).expect("package");
         assert!(drill.html.contains("演练 EXERCISE"));
         // The intake, its orders and its reports are in the activity log,

@@ -87,7 +87,7 @@ enum Mode {
         data: Option<PathBuf>,
         /// … or a running relay to read the log from (read-only), e.g.
         /// 10.0.0.5:4433, with --user and --token-file.
-        #[arg(long, conflicts_with = "data", requires_all = ["user", "token_file"])]
+        #[arg(long, conflicts_with = "data", requires = "user")]
         relay: Option<std::net::SocketAddr>,
         /// User name on the relay (an observer account is enough).
         #[arg(long)]
@@ -126,9 +126,10 @@ enum Mode {
         /// User name.
         #[arg(long)]
         user: String,
-        /// File holding the user's token (from `relay user add`).
+        /// File holding the user's token (from `relay user add`); without
+        /// it the console asks at the terminal.
         #[arg(long)]
-        token_file: PathBuf,
+        token_file: Option<PathBuf>,
         /// The relay's certificate fingerprint (`relay fingerprint`); without
         /// it the first fingerprint seen is remembered and required after.
         #[arg(long)]
@@ -145,14 +146,21 @@ enum Mode {
 fn connect_config(
     relay: std::net::SocketAddr,
     user: String,
-    token_file: &std::path::Path,
+    token_file: Option<&std::path::Path>,
     fingerprint: Option<String>,
     device: String,
 ) -> anyhow::Result<client::ClientConfig> {
-    let token = std::fs::read_to_string(token_file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", token_file.display()))?
-        .trim()
-        .to_owned();
+    let token = match token_file {
+        Some(f) => std::fs::read_to_string(f)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?
+            .trim()
+            .to_owned(),
+        // No file: ask at the terminal, without echoing it.
+        None => rpassword::prompt_password(format!("{user} 的令牌 token: "))
+            .map_err(|e| anyhow::anyhow!("no --token-file and no terminal to ask on: {e}"))?
+            .trim()
+            .to_owned(),
+    };
     let trust = match fingerprint {
         Some(fp) => client::Trust::Pinned(fp),
         None => {
@@ -201,8 +209,9 @@ fn main() -> AppExit {
         } => {
             let data = match (data, relay, user, token_file) {
                 (Some(d), None, _, _) => review::LogSource::Dir(d),
-                (None, Some(addr), Some(user), Some(token)) => {
-                    match connect_config(addr, user, &token, fingerprint, "review".into()) {
+                (None, Some(addr), Some(user), token) => {
+                    match connect_config(addr, user, token.as_deref(), fingerprint, "review".into())
+                    {
                         Ok(cfg) => review::LogSource::Relay(cfg),
                         Err(e) => {
                             eprintln!("console: {e:#}");
@@ -211,9 +220,7 @@ fn main() -> AppExit {
                     }
                 }
                 _ => {
-                    eprintln!(
-                        "console: review needs a data directory, or --relay with --user and --token-file"
-                    );
+                    eprintln!("console: review needs a data directory, or --relay with --user");
                     return AppExit::error();
                 }
             };
@@ -280,7 +287,13 @@ fn main() -> AppExit {
             fingerprint,
             device,
             wall,
-        } => match connect_config(relay, user, &token_file, fingerprint, device.clone()) {
+        } => match connect_config(
+            relay,
+            user,
+            token_file.as_deref(),
+            fingerprint,
+            device.clone(),
+        ) {
             Ok(cfg) => {
                 on_wall = wall;
                 (
