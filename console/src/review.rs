@@ -966,7 +966,7 @@ mod tests {
     }
 
     /// One step of a random duty night. Indices pick among a few ids
-    /// (INC-P0‥2, ORD-P0‥3, RES-P0‥2, CALL-P0‥1) and the demo's teams,
+    /// (INC-P0..2, ORD-P0..3, RES-P0..2, CALL-P0..1) and the demo's teams,
     /// so steps often meet what earlier steps made — and often do not,
     /// which the relay must refuse without a trace. Order and supply
     /// steps are mostly "the next one in the usual course" from where the
