@@ -44,8 +44,8 @@ fn incident_of<'a>(e: &'a Event, state: &'a State) -> Option<&'a IncidentId> {
 pub enum Scope {
     /// Everything about one incident, over the whole log.
     Incident(IncidentId),
-    /// Every decision taken from `from` to `to` (inclusive), whatever it
-    /// was about: a shift, a night.
+    /// Every decision taken from `from` to `to` (both inclusive), whatever
+    /// it was about: a shift, a night.
     Window { from: Timestamp, to: Timestamp },
 }
 
@@ -58,21 +58,35 @@ impl Scope {
     }
 }
 
-/// Parses `FROM..TO` in China Standard Time ("YYYY-MM-DD HH:MM[:SS]").
+/// Parses `FROM..TO` in China Standard Time ("YYYY-MM-DD HH:MM[:SS]", as
+/// the console prints times). Both ends are included, to the second: a
+/// window to "08:00" holds what happened at 08:00:00.xxx, which the package
+/// prints as 08:00:00, and not 08:00:01.
 pub fn parse_window(s: &str) -> Result<Scope, String> {
-    let (a, b) = s.split_once("..").ok_or_else(|| {
-        format!("{s:?}: expected FROM..TO, e.g. \"2026-11-23 20:00..2026-11-24 08:00\"")
-    })?;
-    let parse = |t: &str| {
+    let example = "e.g. \"2026-11-23 20:00..2026-11-24 08:00\"";
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("{s:?}: expected FROM..TO, {example}"))?;
+    let parse = |end: &str, t: &str| {
         Timestamp::parse_cst(t.trim()).ok_or_else(|| {
-            format!("{t:?}: expected \"YYYY-MM-DD HH:MM[:SS]\" (China Standard Time)")
+            format!(
+                "{end} {t:?} is not a time: expected \"YYYY-MM-DD HH:MM[:SS]\" \
+                 (China Standard Time), {example}"
+            )
         })
     };
-    let (from, to) = (parse(a)?, parse(b)?);
+    let (from, to) = (parse("FROM", a)?, parse("TO", b)?);
     if to < from {
-        return Err(format!("{s:?}: the window ends before it starts"));
+        return Err(format!(
+            "{s:?}: the window ends ({}) before it starts ({})",
+            to.cst_string(),
+            from.cst_string()
+        ));
     }
-    Ok(Scope::Window { from, to })
+    Ok(Scope::Window {
+        from,
+        to: to.plus(999),
+    })
 }
 
 /// One line of the activity log.
@@ -96,6 +110,8 @@ pub struct Package {
     pub csv: Vec<(String, String)>,
     /// The activity log.
     pub activity: Vec<Activity>,
+    /// The interval metrics.
+    pub metrics: Vec<domain::metrics::Summary>,
 }
 
 use relay::export::csv_field;
@@ -475,6 +491,8 @@ pub fn package_for(
                 ),
             };
             let (kind, level, due) = (o.kind.zh(), o.to.zh().to_owned(), o.due_at.cst_string());
+            // The CSV's filed column is a time or empty, for spreadsheets.
+            let filed_csv = filed_at.map(Timestamp::cst_string).unwrap_or_default();
             let lead: Vec<String> = if window {
                 vec![inc.title.clone()]
             } else {
@@ -493,16 +511,21 @@ pub fn package_for(
                 ]
                 .concat(),
                 class,
-                &[lead, vec![kind, level, due, filed, late]].concat(),
+                &[lead, vec![kind, level, due, filed_csv, late]].concat(),
             );
         }
     }
     let reports_csv = t.finish(&mut html);
 
-    // 4. Interval metrics (in the HTML only; the CSVs carry the raw times).
+    // 4. Interval metrics (in the HTML only; the CSVs carry the raw times):
+    // for an incident, all of its intervals; for a window, those that ended
+    // in it (what that shift did, whenever the incident began).
     let mut t = Table::new("四、时效指标", &["环节", "样本", "P50", "P90", "基准"], &[]);
     let all = samples(&end);
-    let summaries = summarize(&all, |s| touched.contains(&s.incident));
+    let summaries = summarize(&all, |s| match scope {
+        Scope::Incident(id) => s.incident == *id,
+        Scope::Window { .. } => scope.within(s.ended_at),
+    });
     for s in &summaries {
         let anchor = s
             .interval
@@ -535,7 +558,13 @@ pub fn package_for(
         let st = log.state_at(seq);
         let when = log.decision(seq).map_or(Timestamp(0), |d| d.at);
         let _ = write!(html, "<h3>{}（第 {seq} 条决策后）</h3>", when.cst_string());
-        html.push_str(&map_svg(&st, &touched, log, when));
+        let map = map_svg(&st, &touched, log, when);
+        if map.is_empty() {
+            // A window's first moment may come before its incidents.
+            html.push_str("<p>此时尚无相关事件。</p>");
+        } else {
+            html.push_str(&map);
+        }
     }
     html.push_str("</body></html>");
 
@@ -547,6 +576,7 @@ pub fn package_for(
             ("reports.csv".into(), reports_csv),
         ],
         activity,
+        metrics: summaries,
     })
 }
 
@@ -724,6 +754,7 @@ pub fn write(pkg: &Package, dir: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use crate::demo::demo_decisions;
+    use std::collections::BTreeMap;
 
     #[test]
     fn the_package_for_the_leak_lists_its_steps_orders_and_reports() {
@@ -776,79 +807,193 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    #[test]
-    fn a_window_package_holds_exactly_the_decisions_taken_in_it() {
-        let now = Timestamp(1_795_451_400_000);
-        let (night, _) = demo_decisions(now);
+    /// The demo night as a verified log, and each decision's time (index =
+    /// seq - 1).
+    fn demo_log() -> (ReviewLog, Vec<Timestamp>) {
+        let (night, _) = demo_decisions(Timestamp(1_795_451_400_000));
         let log = ReviewLog::from_decisions(Verification::Verified, night);
-        let times: Vec<Timestamp> = (1..=log.len())
+        let times = (1..=log.len())
             .map(|s| log.decision(s).expect("decision").at)
             .collect();
-        // The middle third of the night.
-        let (from, to) = (times[times.len() / 3], times[2 * times.len() / 3]);
+        (log, times)
+    }
+
+    /// The package's CSV files, written and read back: name → (header,
+    /// rows), each row as wide as the header.
+    fn written_csv(pkg: &Package, name: &str) -> BTreeMap<String, (Vec<String>, Vec<Vec<String>>)> {
+        let dir = std::env::temp_dir().join(format!("ecc-aar-{name}-{}", std::process::id()));
+        write(pkg, &dir).expect("written");
+        assert!(dir.join("report.html").is_file());
+        let mut out = BTreeMap::new();
+        for (file, _) in &pkg.csv {
+            let text = std::fs::read_to_string(dir.join(file)).expect("read back");
+            let body = text.strip_prefix('\u{feff}').expect("BOM");
+            let mut rows = parse_csv(body);
+            let head = rows.remove(0);
+            for r in &rows {
+                assert_eq!(r.len(), head.len(), "{file}: {r:?}");
+            }
+            out.insert(file.clone(), (head, rows));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        out
+    }
+
+    /// A CSV column by its header name.
+    fn column<'a>(table: &'a (Vec<String>, Vec<Vec<String>>), name: &str) -> Vec<&'a str> {
+        let i = table.0.iter().position(|h| h == name).expect(name);
+        table.1.iter().map(|r| r[i].as_str()).collect()
+    }
+
+    #[test]
+    fn a_window_package_holds_exactly_the_decisions_taken_in_it() {
+        let (log, times) = demo_log();
+        // The middle third of the night's moments (the world is set up at
+        // one), written as an officer would.
+        let mut distinct = times.clone();
+        distinct.dedup();
+        let (from, to) = (
+            distinct[distinct.len() / 3],
+            distinct[2 * distinct.len() / 3],
+        );
         let text = format!("{}..{}", from.cst_string(), to.cst_string());
         let scope = parse_window(&text).expect("window parses");
-        assert_eq!(scope, Scope::Window { from, to });
+        assert_eq!(
+            scope,
+            Scope::Window {
+                from,
+                to: to.plus(999)
+            }
+        );
+        let inside = |t: Timestamp| from <= t && t < to.plus(1000);
         let pkg = package_for(&log, &scope, &moments(&log, &scope), false).expect("package");
 
-        // Every event of every decision inside, and nothing else.
-        let inside: Vec<u64> = (1..=log.len())
-            .filter(|s| (from..=to).contains(&times[*s as usize - 1]))
-            .collect();
-        let events: usize = inside
-            .iter()
-            .map(|s| log.decision(*s).expect("decision").events.len())
-            .sum();
-        assert!(events > 5, "the window holds part of the night");
-        assert_eq!(pkg.activity.len(), events);
-        assert!(pkg.activity.iter().all(|a| inside.contains(&a.seq)));
-        assert!(
-            pkg.activity.len()
-                < (1..=log.len())
-                    .map(|s| log.decision(s).expect("d").events.len())
-                    .sum(),
-            "decisions outside the window are left out"
-        );
-
-        // The CSVs parse: a BOM, a header, and rows of the header's width.
-        for (name, csv) in &pkg.csv {
-            let body = csv.strip_prefix('\u{feff}').expect("BOM");
-            let mut rows = body.lines();
-            let head = rows.next().expect("header").split(',').count();
-            for r in rows {
-                let fields = split_csv(r);
-                assert_eq!(fields.len(), head, "{name}: {r}");
+        // A fold of the log: every event of every decision inside, in
+        // order, and nothing else.
+        let mut expected = Vec::new();
+        let mut state = State::default();
+        for seq in 1..=log.len() {
+            let d = log.decision(seq).expect("decision");
+            if inside(d.at) {
+                for e in &d.events {
+                    expected.push((seq, e.at, domain::narrative::describe(e, &state)));
+                }
             }
+            state.apply_decision(d);
         }
-        let activity = &pkg
-            .csv
+        assert!(expected.len() > 5, "the window holds part of the night");
+        let all: usize = (1..=log.len())
+            .map(|s| log.decision(s).expect("d").events.len())
+            .sum();
+        assert!(expected.len() < all, "and not all of it");
+        let got: Vec<(u64, Timestamp, String)> = pkg
+            .activity
             .iter()
-            .find(|(n, _)| n == "activity.csv")
-            .expect("activity")
-            .1;
-        assert_eq!(activity.lines().count() - 1, events);
+            .map(|a| (a.seq, a.at, a.what.clone()))
+            .collect();
+        assert_eq!(got, expected);
+
+        let csv = written_csv(&pkg, "window");
+        assert_eq!(
+            csv.keys().collect::<Vec<_>>(),
+            ["activity.csv", "orders.csv", "reports.csv"]
+        );
+        // The activity CSV: one row per line, each at a time inside.
+        let activity = &csv["activity.csv"];
+        assert_eq!(activity.1.len(), expected.len());
+        for t in column(activity, "time") {
+            assert!(inside(Timestamp::parse_cst(t).expect("a time")), "{t}");
+        }
         // Orders issued in the window, each with its incident.
         let end = log.state_at(log.len());
-        let issued = end
-            .orders
-            .values()
-            .filter(|o| (from..=to).contains(&o.issued_at))
-            .count();
-        let orders = &pkg
-            .csv
-            .iter()
-            .find(|(n, _)| n == "orders.csv")
-            .expect("orders")
-            .1;
-        assert!(orders.lines().next().expect("head").contains("incident"));
-        assert_eq!(orders.lines().count() - 1, issued);
+        let issued: Vec<String> = {
+            let mut v: Vec<_> = end
+                .orders
+                .values()
+                .filter(|o| inside(o.issued_at))
+                .collect();
+            v.sort_by_key(|o| (o.issued_at, o.id.clone()));
+            v.iter().map(|o| o.id.to_string()).collect()
+        };
+        assert!(!issued.is_empty());
+        let orders = &csv["orders.csv"];
+        assert_eq!(column(orders, "order"), issued);
+        assert!(column(orders, "incident").iter().all(|i| !i.is_empty()));
+        // Reports that fell due or went out in the window, and only those.
+        let reports = &csv["reports.csv"];
+        assert!(!reports.1.is_empty(), "the window has report deadlines");
+        for (due, filed) in column(reports, "due").iter().zip(column(reports, "filed")) {
+            let due = Timestamp::parse_cst(due).expect("due");
+            let filed = (!filed.is_empty()).then(|| Timestamp::parse_cst(filed).expect("filed"));
+            assert!(
+                inside(due) || filed.is_some_and(inside),
+                "{due:?} {filed:?}"
+            );
+        }
+        // Metrics over the intervals that ended in the window.
+        let ended = domain::metrics::samples(&end);
+        for m in &pkg.metrics {
+            let n = ended
+                .iter()
+                .filter(|s| s.interval == m.interval && inside(s.ended_at))
+                .count();
+            assert_eq!(m.count, n, "{:?}", m.interval);
+        }
+        assert!(pkg.metrics.iter().any(|m| m.count > 0));
+        // Maps at the window's first, middle and last decisions.
+        assert_eq!(pkg.html.matches("background:#f4f6f8").count(), 3);
+        // And the chart of the intervals.
+        assert!(pkg.html.contains("fill=\"#1565c0\""));
         assert!(pkg.html.contains("值班 复盘材料"));
     }
 
-    /// Splits one CSV line, honouring quotes.
-    fn split_csv(line: &str) -> Vec<String> {
-        let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
-        let mut chars = line.chars().peekable();
+    #[test]
+    fn a_window_includes_its_ends_to_the_second_and_nothing_past_them() {
+        let (log, times) = demo_log();
+        // A moment inside the night, after its first second (the world is
+        // registered all at once, at its start).
+        let mut distinct = times.clone();
+        distinct.dedup();
+        let t = distinct[distinct.len() / 2];
+        assert!(t > times[0]);
+        let at_t = times.iter().filter(|x| **x == t).count();
+        let window = |a: Timestamp, b: Timestamp| {
+            let scope =
+                parse_window(&format!("{}..{}", a.cst_string(), b.cst_string())).expect("parses");
+            let pkg = package_for(&log, &scope, &[], false).expect("package");
+            pkg.activity
+                .iter()
+                .map(|a| a.seq)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        };
+        // A window of one second holds the decisions of that second.
+        assert_eq!(window(t, t), at_t);
+        // Neither end reaches past its second.
+        let before = times.iter().filter(|x| **x < t).count();
+        assert_eq!(window(times[0], t.plus(-1000)), before);
+        let after = times.iter().filter(|x| **x > t).count();
+        assert_eq!(window(t.plus(1000), *times.last().expect("last")), after);
+        // Before the log began: an empty package, headers only.
+        let pkg = package_for(
+            &log,
+            &parse_window("2000-01-01 00:00..2000-01-02 00:00").expect("parses"),
+            &[],
+            false,
+        )
+        .expect("package");
+        assert!(pkg.activity.is_empty());
+        for (name, csv) in &pkg.csv {
+            assert_eq!(csv.lines().count(), 1, "{name}");
+        }
+    }
+
+    /// Parses CSV text into rows, honouring quotes (with commas, quotes
+    /// and line breaks inside).
+    fn parse_csv(text: &str) -> Vec<Vec<String>> {
+        let (mut rows, mut row, mut cur, mut quoted) =
+            (Vec::new(), Vec::new(), String::new(), false);
+        let mut chars = text.chars().peekable();
         while let Some(c) = chars.next() {
             match c {
                 '"' if quoted && chars.peek() == Some(&'"') => {
@@ -856,30 +1001,40 @@ mod tests {
                     chars.next();
                 }
                 '"' => quoted = !quoted,
-                ',' if !quoted => out.push(std::mem::take(&mut cur)),
+                ',' if !quoted => row.push(std::mem::take(&mut cur)),
+                '\r' if !quoted => {}
+                '\n' if !quoted => {
+                    row.push(std::mem::take(&mut cur));
+                    rows.push(std::mem::take(&mut row));
+                }
                 c => cur.push(c),
             }
         }
-        out.push(cur);
-        out
+        if !cur.is_empty() || !row.is_empty() {
+            row.push(cur);
+            rows.push(row);
+        }
+        rows
     }
 
     #[test]
     fn a_bad_window_is_refused_with_the_reason() {
+        let why = |w: &str| parse_window(w).expect_err(w);
+        assert!(why("2026-11-24 08:00").contains("expected FROM..TO"));
+        assert!(why("").contains("expected FROM..TO"));
+        let e = why("yesterday..2026-11-24 08:00");
+        assert!(e.starts_with("FROM \"yesterday\" is not a time"), "{e}");
+        assert!(e.contains("YYYY-MM-DD HH:MM[:SS]"), "{e}");
+        assert!(why("2026-11-23 20:00..").starts_with("TO \"\" is not a time"));
+        assert!(why("2026-02-30 20:00..2026-03-01 08:00").starts_with("FROM"));
+        assert!(why("2026-11-23 20:00..2026-11-24 24:00").starts_with("TO"));
+        let e = why("2026-11-24 08:00..2026-11-23 20:00");
         assert!(
-            parse_window("2026-11-24 08:00")
-                .unwrap_err()
-                .contains("FROM..TO")
+            e.contains("ends (2026-11-23 20:00:00) before it starts (2026-11-24 08:00:00)"),
+            "{e}"
         );
-        assert!(
-            parse_window("yesterday..today")
-                .unwrap_err()
-                .contains("YYYY-MM-DD")
-        );
-        assert!(
-            parse_window("2026-11-24 08:00..2026-11-23 20:00")
-                .unwrap_err()
-                .contains("ends before it starts")
-        );
+        // One second is a window; seconds may be given.
+        assert!(parse_window("2026-11-24 08:00..2026-11-24 08:00").is_ok());
+        assert!(parse_window("2026-11-23 20:00:30 .. 2026-11-24T08:00:59").is_ok());
     }
 }

@@ -396,10 +396,19 @@ fn export_package(
         Some(pkg) => match aar::write(&pkg, out) {
             Ok(()) => {
                 println!(
-                    "after-action package: {} activity lines in {} (and activity.csv, orders.csv, reports.csv)",
+                    "after-action package: {} activity lines, {} intervals measured, in {} (and activity.csv, orders.csv, reports.csv)",
                     pkg.activity.len(),
+                    pkg.metrics.iter().map(|m| m.count).sum::<usize>(),
                     out.join("report.html").display()
                 );
+                if pkg.activity.is_empty() && matches!(scope, aar::Scope::Window { .. }) {
+                    let (first, last) = log.span();
+                    eprintln!(
+                        "console: no decision in that window; the log runs from {} to {} (China Standard Time)",
+                        first.cst_string(),
+                        last.cst_string()
+                    );
+                }
                 AppExit::Success
             }
             Err(e) => {
