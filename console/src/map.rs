@@ -49,6 +49,8 @@ pub struct MapView {
     pub picked: Option<GeoPoint>,
     /// Where the map was right-clicked to open the intake form.
     pub intake_at: Option<GeoPoint>,
+    /// A cluster was clicked: zoom in on it (after this frame's drawing).
+    zoom_into: Option<GeoPoint>,
     /// Which layers are drawn.
     pub shown: Shown,
     /// Where the basemap comes from.
@@ -113,6 +115,7 @@ impl Default for MapView {
             home: lat_lon(44.20, 125.52),
             picked: None,
             intake_at: None,
+            zoom_into: None,
             shown: Shown::default(),
             tile_spec: None,
             tiles: None,
@@ -202,6 +205,7 @@ pub fn show(
         now,
         places: &view.places,
         frame: &mut view.frame,
+        zoom_into: &mut view.zoom_into,
     };
     let home = view.home;
     if view.tiles.is_none()
@@ -216,6 +220,11 @@ pub fn show(
     };
     ui.add(Map::new(tiles, &mut view.memory, home).with_plugin(layers));
     drop(guard);
+    if let Some(p) = view.zoom_into.take() {
+        let zoom = view.memory.zoom();
+        view.memory.center_at(pos(p, view.gcj02));
+        let _ = view.memory.set_zoom((zoom + 2.0).min(18.0));
+    }
     if !wall {
         controls(ui, view, picture, rect);
     }
@@ -257,6 +266,7 @@ struct Layers<'a> {
     now: Timestamp,
     places: &'a [crate::basemap::Place],
     frame: &'a mut Option<MapFrame>,
+    zoom_into: &'a mut Option<GeoPoint>,
 }
 
 /// Arrows pan, +/- zoom, Home fits everything — unless a text field has
@@ -383,12 +393,18 @@ enum Tip<'a> {
     Shelter(&'a domain::Shelter),
     Depot(&'a domain::Depot),
     Cluster(Vec<&'a Team>),
+    Hazards(Vec<&'a domain::HazardSource>),
+    Incidents(Vec<&'a domain::Incident>),
     Incident(&'a domain::Incident),
     Team(&'a Team),
     Device(&'a domain::field::UnassignedDevice),
 }
 
 impl Tip<'_> {
+    fn is_cluster(&self) -> bool {
+        matches!(self, Tip::Cluster(_) | Tip::Hazards(_) | Tip::Incidents(_))
+    }
+
     fn text(&self) -> String {
         match self {
             Tip::Hazard(h) => tf("map.tip_hazard", &[&h.name, &h.kind, h.risk.term()]),
@@ -422,6 +438,28 @@ impl Tip<'_> {
             ),
             Tip::Team(t) => format!("{}\n{} · {}", t.name, t.kind.term(), t.status.term()),
             Tip::Device(d) => tf("devices.tip", &[&d.device, &d.last_seen.cst_hm()]),
+            Tip::Hazards(hs) => {
+                let names: Vec<String> = hs
+                    .iter()
+                    .take(12)
+                    .map(|h| format!("{} · {}", h.name, h.risk.term()))
+                    .collect();
+                tf(
+                    "map.tip_hazards",
+                    &[&hs.len().to_string(), &names.join("\n")],
+                )
+            }
+            Tip::Incidents(is) => {
+                let names: Vec<String> = is
+                    .iter()
+                    .take(12)
+                    .map(|i| format!("{} · {}", i.title, i.grade.term()))
+                    .collect();
+                tf(
+                    "map.tip_incidents",
+                    &[&is.len().to_string(), &names.join("\n")],
+                )
+            }
         }
     }
 
@@ -430,7 +468,12 @@ impl Tip<'_> {
             Tip::Depot(d) => Some(Selection::Depot(d.id.clone())),
             Tip::Incident(i) => Some(Selection::Incident(i.id.clone())),
             Tip::Team(t) => Some(Selection::Team(t.id.clone())),
-            Tip::Hazard(_) | Tip::Shelter(_) | Tip::Cluster(_) | Tip::Device(_) => None,
+            Tip::Hazard(_)
+            | Tip::Shelter(_)
+            | Tip::Cluster(_)
+            | Tip::Hazards(_)
+            | Tip::Incidents(_)
+            | Tip::Device(_) => None,
         }
     }
 }
@@ -466,24 +509,52 @@ impl walkers::Plugin for Layers<'_> {
 
         let shown = self.shown;
         let s_trails = self.trails;
-        for h in s.hazards.values().filter(|_| shown.hazards) {
-            let p = screen(h.position);
-            let c = theme::risk(h.risk);
-            let d = 7.0;
+        // Hazard sources; close ones merge into one diamond in the worst
+        // colour among them, with their count.
+        let visible = response.rect.expand(40.0);
+        let (hazards, hazard_points): (Vec<&domain::HazardSource>, Vec<Pos2>) = s
+            .hazards
+            .values()
+            .filter(|_| shown.hazards)
+            .map(|h| (h, screen(h.position)))
+            .filter(|(_, p)| visible.contains(*p))
+            .unzip();
+        for group in cluster(&hazard_points, CLUSTER_PX) {
+            let worst = group
+                .iter()
+                .map(|i| hazards[*i].risk)
+                .min()
+                .unwrap_or(domain::RiskColour::Blue);
+            let at = centroid(group.iter().map(|i| hazard_points[*i]));
+            let d = if group.len() == 1 { 7.0 } else { 10.0 };
             painter.add(egui::Shape::convex_polygon(
                 vec![
-                    p + Vec2::new(0.0, -d),
-                    p + Vec2::new(d, 0.0),
-                    p + Vec2::new(0.0, d),
-                    p + Vec2::new(-d, 0.0),
+                    at + Vec2::new(0.0, -d),
+                    at + Vec2::new(d, 0.0),
+                    at + Vec2::new(0.0, d),
+                    at + Vec2::new(-d, 0.0),
                 ],
-                c.gamma_multiply(0.85),
+                theme::risk(worst).gamma_multiply(0.85),
                 Stroke::new(1.0, Color32::BLACK),
             ));
-            hits.push(Hit {
-                at: p,
-                what: Tip::Hazard(h),
-            });
+            if let [i] = group[..] {
+                hits.push(Hit {
+                    at,
+                    what: Tip::Hazard(hazards[i]),
+                });
+            } else {
+                painter.text(
+                    at,
+                    Align2::CENTER_CENTER,
+                    group.len().to_string(),
+                    FontId::proportional(10.0),
+                    Color32::BLACK,
+                );
+                hits.push(Hit {
+                    at,
+                    what: Tip::Hazards(group.iter().map(|i| hazards[*i]).collect()),
+                });
+            }
         }
         for sh in s.shelters.values().filter(|_| shown.shelters) {
             let p = screen(sh.position);
@@ -555,7 +626,6 @@ impl walkers::Plugin for Layers<'_> {
         // Teams closer than a marker's width on screen are drawn as one
         // cluster with a count, so nothing hides under anything else.
         // Only what is on screen (with a margin for labels) is clustered.
-        let visible = response.rect.expand(40.0);
         let (teams, points): (Vec<&Team>, Vec<Pos2>) = s
             .teams
             .values()
@@ -590,12 +660,51 @@ impl walkers::Plugin for Layers<'_> {
         }
 
         let pulse = ((self.now.0 % 1200) as f32 / 1200.0 * std::f32::consts::TAU).sin() * 0.5 + 0.5;
-        for i in s
+        // Incidents; ones that would overlap merge into one marker in the
+        // gravest grade among them, with their count.
+        let (incidents, incident_points): (Vec<&domain::Incident>, Vec<Pos2>) = s
             .incidents
             .values()
             .filter(|i| shown.incidents && i.status != IncidentStatus::Closed)
-        {
-            let p = screen(i.position);
+            .map(|i| (i, screen(i.position)))
+            .filter(|(_, p)| visible.contains(*p))
+            .unzip();
+        for group in cluster(&incident_points, INCIDENT_CLUSTER_PX) {
+            if group.len() > 1 {
+                let at = centroid(group.iter().map(|i| incident_points[*i]));
+                let gravest = group
+                    .iter()
+                    .map(|i| incidents[*i].grade)
+                    .max()
+                    .unwrap_or(domain::AccidentGrade::Ordinary);
+                let c = theme::grade(gravest);
+                if group
+                    .iter()
+                    .any(|i| incidents[*i].status == IncidentStatus::Reported)
+                {
+                    painter.circle_stroke(
+                        at,
+                        17.0 + 6.0 * pulse,
+                        Stroke::new(2.0, c.gamma_multiply(1.0 - pulse * 0.7)),
+                    );
+                }
+                painter.circle_filled(at, 13.0, c);
+                painter.circle_stroke(at, 13.0, Stroke::new(1.5, Color32::WHITE));
+                painter.text(
+                    at,
+                    Align2::CENTER_CENTER,
+                    group.len().to_string(),
+                    FontId::proportional(13.0),
+                    Color32::BLACK,
+                );
+                hits.push(Hit {
+                    at,
+                    what: Tip::Incidents(group.iter().map(|i| incidents[*i]).collect()),
+                });
+                continue;
+            }
+            let i = incidents[group[0]];
+            let p = incident_points[group[0]];
             let c = theme::grade(i.grade);
             if i.status == IncidentStatus::Reported {
                 // Not yet acted on: pulse until someone issues an order.
@@ -638,10 +747,16 @@ impl walkers::Plugin for Layers<'_> {
             let under = unpos(projector.unproject(pointer.to_vec2()), gcj02);
             if let Some((hit, _)) = nearest {
                 tooltip(&painter, pointer, &hit.what.text());
-                if response.clicked()
-                    && let Some(sel) = hit.what.selection()
-                {
-                    *self.selected = Some(sel);
+                if response.clicked() {
+                    match hit.what.selection() {
+                        Some(sel) => *self.selected = Some(sel),
+                        // A cluster: zoom in on it to tell its members apart.
+                        None if hit.what.is_cluster() => {
+                            *self.zoom_into =
+                                Some(unpos(projector.unproject(hit.at.to_vec2()), gcj02));
+                        }
+                        None => {}
+                    }
                 }
             } else if response.clicked() {
                 *self.picked = Some(under);
@@ -776,6 +891,9 @@ fn place_labels(painter: &egui::Painter, mut labels: Vec<Label<'_>>) {
 
 /// Most labels drawn at once.
 const MAX_LABELS: usize = 250;
+
+/// Screen distance under which incident markers (18 px across) merge.
+const INCIDENT_CLUSTER_PX: f32 = 18.0;
 
 /// Screen distance under which team markers merge into a cluster.
 const CLUSTER_PX: f32 = 16.0;
